@@ -1,0 +1,115 @@
+import { Command, CommanderError, Option } from "commander";
+import { isCondaguardError } from "../conda/index.js";
+import type { CommandResult } from "./command.js";
+import { infoCommand } from "./commands/info.js";
+import { searchCommand } from "./commands/search.js";
+import { packageVersion } from "./version.js";
+
+/** Where the CLI writes; injected so tests run commands in-process. */
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function channelOptions(command: Command): Command {
+  return command
+    .option("-c, --channel <channel>", "additional channel to search (repeatable; searched before configured channels)", collect)
+    .option("--override-channels", "do not search the configured channels, only those given with -c")
+    .option("--platform <subdir>", "target platform, e.g. linux-64, osx-arm64 (default: this machine or CONDA_SUBDIR)")
+    .addOption(new Option("--subdir <subdir>").hideHelp())
+    .option("--offline", "use only cached repodata; never touch the network")
+    .option("--json", "print machine-readable JSON");
+}
+
+/** Builds the commander program; each action stores its result for `runCli`. */
+function buildProgram(io: CliIO, done: (result: CommandResult) => void): Command {
+  const program = new Command("condaguard")
+    .description("Reproducible, verifiable and hardened conda environments for LLM services.")
+    .version(packageVersion(), "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+
+  channelOptions(
+    program
+      .command("info")
+      .description("show the platform, virtual packages, channels and cache folders in effect"),
+  ).action(async (opts: Record<string, unknown>) => {
+    done(await infoCommand(toChannelFlags(opts), io.env));
+  });
+
+  channelOptions(
+    program
+      .command("search")
+      .description("list the packages that match a MatchSpec, newest first (like conda search)")
+      .argument("<spec>", "a MatchSpec, e.g. 'python 3.9.*', 'conda-forge::numpy>=1.26', 'py*'"),
+  ).action(async (spec: string, opts: Record<string, unknown>) => {
+    done(await searchCommand(spec, toChannelFlags(opts), io.env));
+  });
+
+  return program;
+}
+
+function toChannelFlags(opts: Record<string, unknown>): {
+  channel?: string[];
+  overrideChannels?: boolean;
+  platform?: string;
+  offline?: boolean;
+  json?: boolean;
+} {
+  return {
+    channel: opts.channel as string[] | undefined,
+    overrideChannels: opts.overrideChannels === true,
+    platform: (opts.platform ?? opts.subdir) as string | undefined,
+    offline: opts.offline === true,
+    json: opts.json === true,
+  };
+}
+
+/**
+ * Runs the CLI on `argv` (without node and script) and returns the exit
+ * code: 0 ok, 1 findings / nothing found, 2 usage or input error. User errors
+ * print message and hint; only bugs print a stack.
+ */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  let result: CommandResult | undefined;
+  const program = buildProgram(io, (r) => {
+    result = r;
+  });
+  try {
+    if (argv.length === 0) {
+      io.stdout(program.helpInformation());
+      return 0;
+    }
+    await program.parseAsync(argv, { from: "user" });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with exit code 0.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    return reportError(err, io, argv.includes("--json"));
+  }
+  if (result === undefined) return 0;
+  if (result.output !== "") io.stdout(result.output);
+  for (const line of result.diagnostics ?? []) io.stderr(line + "\n");
+  return result.exitCode;
+}
+
+function reportError(err: unknown, io: CliIO, json: boolean): number {
+  if (isCondaguardError(err)) {
+    if (json) io.stdout(JSON.stringify({ error: err.toJSON() }, null, 2) + "\n");
+    const where = err.location();
+    io.stderr(`error: ${where !== undefined ? `${where}: ` : ""}${err.message}\n`);
+    if (err.hint !== undefined) io.stderr(`hint: ${err.hint}\n`);
+    return err.exitCode;
+  }
+  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  io.stderr(`condaguard: internal error (this is a bug, please report it):\n${detail}\n`);
+  return 1;
+}

@@ -1,0 +1,18 @@
+export { EnvFileError, ENV_ERROR_CODES } from "./errors.js";
+export type { EnvErrorCode, EnvWarning } from "./errors.js";
+export type { SourceLocation } from "./yaml_source.js";
+export { parseEnvironmentYaml, readEnvironmentFile } from "./environment_file.js";
+export type { EnvironmentSpec, ParseEnvironmentOptions, SpecLocation } from "./environment_file.js";
+export type { SpecParser } from "./spec_parser.js";
+export { mergeEnvironmentSpecs } from "./merge.js";
+export { selectorMatches } from "./selectors.js";
+export { specForPlatform } from "./platform_filter.js";
+export { DEFAULT_CHANNEL_ALIAS, defaultChannelsFor, defaultCondaConfig } from "./config.js";
+export type { ChannelPriority, CondaConfig, DefaultConfigOptions } from "./config.js";
+export { parseCondarc } from "./condarc.js";
+export type { CondarcSettings } from "./condarc.js";
+export { condarcSearchPath, loadCondaConfig } from "./config_loader.js";
+export type { LoadCondaConfigOptions } from "./config_loader.js";
+export { channelDisplayName, resolveChannel, resolveChannels } from "./channel_resolution.js";
+export type { ResolveChannelOptions, ResolveChannelsOptions } from "./channel_resolution.js";
+export type { ChannelOrigin } from "./channel_syntax.js";

@@ -1,0 +1,410 @@
+/**
+ * Turns a package problem into clauses for the engine, lazily, and chooses
+ * decisions in the provider's preference order.
+ *
+ * Variables: one per candidate of every name the search has touched, plus
+ * auxiliary variables of the at-most-one encodings. Candidates of one name get
+ * consecutive variables in preference order (favored first), so comparing
+ * variables compares preference and sorting a candidate list is a numeric sort.
+ *
+ * Clause kinds (A, B, C are "this candidate is installed"):
+ * - root requires V:     (B1 ∨ … ∨ Bn)          Bi = candidates matching V, most preferred first
+ * - requires V (of A):   (¬A ∨ B1 ∨ … ∨ Bn)     added when A first becomes true
+ * - root constrains V:   (¬C)                    for every candidate C of V's name not matching V
+ * - constrains V (of A): (¬A ∨ ¬C)               for every C of V's name not matching V, added with A
+ * - forbid multiple:     at most one candidate of a name. Up to PAIRWISE_LIMIT candidates:
+ *                        (¬Bi ∨ ¬Bj) for each pair. Above: a sequential counter with
+ *                        auxiliary Si = "one of B1..Bi is installed":
+ *                        (¬Bi ∨ Si), (¬Si-1 ∨ Si), (¬Bi ∨ ¬Si-1) — 3n clauses instead of n²/2.
+ * - locked L:            (¬C)                    for every other candidate C of L's name
+ * - excluded / unknown dependencies of A: (¬A)
+ * - learnt:              implied by the above, derived by conflict analysis (see the engine)
+ *
+ * Laziness: a name's candidates get variables (and their forbid clauses) only
+ * when some clause mentions the name, and a solvable's dependencies are asked
+ * for only when it first becomes true. An unassigned candidate at the end is
+ * not installed, which satisfies every clause it heads, so the clauses never
+ * generated cannot be violated by the answer.
+ *
+ * Decisions: among the requires clauses whose owner is installed (or the
+ * root's) and that no installed candidate satisfies yet, take the one with
+ * the fewest candidates still possible (ties: the earliest clause), and
+ * install its most preferred candidate that is not ruled out. Every decision
+ * is positive and takes the best candidate not yet false, so the answer is
+ * never dominated: no other solution installs, for every name of the answer,
+ * an equally or more preferred candidate and for one name a strictly more
+ * preferred one (the decisions of such a solution would agree with ours up to
+ * the first name where it is better, where that better candidate was already
+ * forced false by the same decisions).
+ */
+
+import type { NameId, SolvableId, VersionSetId } from "./ids.js";
+import type { DependencyProvider } from "./provider.js";
+import type { Problem } from "./problem.js";
+import type { Conflict, ConflictCause } from "./conflict.js";
+import { _SatEngine } from "./_sat_engine.js";
+
+const PAIRWISE_LIMIT = 5;
+
+const KIND_ROOT_REQUIRES = 1;
+const KIND_REQUIRES = 2;
+const KIND_ROOT_CONSTRAINS = 3;
+const KIND_CONSTRAINS = 4;
+const KIND_FORBID = 5;
+const KIND_LOCKED = 6;
+const KIND_EXCLUDED = 7;
+const KIND_UNKNOWN = 8;
+
+/** Counters of one solve, for progress output and benchmarks. */
+export interface SolveStats {
+  decisions: number;
+  conflicts: number;
+  propagations: number;
+  clauses: number;
+  variables: number;
+  /** Names whose candidates were fetched. */
+  namesTouched: number;
+  /** Solvables whose dependencies were fetched. */
+  solvablesExpanded: number;
+}
+
+export class _PackageEncoding {
+  readonly engine: _SatEngine;
+  /** Per variable: its solvable, or -1 for auxiliary variables. */
+  private varSolvable: number[] = [];
+  private solvableVar = new Map<SolvableId, number>();
+  private nameVars = new Map<NameId, Int32Array>();
+  private matchingVars = new Map<VersionSetId, Int32Array>();
+  private nonMatchingVars = new Map<VersionSetId, Int32Array>();
+
+  // Clause metadata, indexed by clause id (learnt clauses leave zeros).
+  private kind: number[] = [];
+  private dataA: number[] = [];
+  private dataB: number[] = [];
+  private dataC: number[] = [];
+  private reasons: string[] = [];
+
+  // Requires clauses the decision heuristic looks at. The requires of one
+  // owner are added together, so they are a contiguous range per variable.
+  private reqCandidates: Int32Array[] = [];
+  private reqWitness: number[] = []; // last candidate seen true: a cheap "satisfied" test
+  private rootReqCount = 0;
+  private reqStart: number[] = []; // per variable
+  private reqCount: number[] = []; // per variable
+
+  private readonly favored: Set<SolvableId>;
+  private readonly locked: Set<SolvableId>;
+  private readonly excluded = new Map<SolvableId, string>();
+  private expanded = 0;
+
+  constructor(
+    private readonly provider: DependencyProvider,
+    problem: Problem,
+    private readonly checkInterrupt: () => void,
+  ) {
+    this.favored = new Set(problem.favored ?? []);
+    this.locked = new Set(problem.locked ?? []);
+    for (const { solvable, reason } of problem.excluded ?? []) {
+      if (!this.excluded.has(solvable)) this.excluded.set(solvable, reason);
+    }
+    this.engine = new _SatEngine(
+      {
+        onTrue: (v) => this.expand(v),
+        decide: () => this.decide(),
+        checkInterrupt,
+      },
+      { restartBase: 256 },
+    );
+    for (const vs of problem.requirements) {
+      const candidates = this.candidatesMatching(vs);
+      const lits = new Int32Array(candidates.length);
+      for (let i = 0; i < candidates.length; i++) lits[i] = 2 * candidates[i];
+      this.add(lits, KIND_ROOT_REQUIRES, -1, vs, -1);
+      this.trackRequires(-1, candidates);
+    }
+    for (const vs of problem.constraints ?? []) {
+      for (const v of this.candidatesNotMatching(vs)) {
+        this.add([2 * v + 1], KIND_ROOT_CONSTRAINS, this.varSolvable[v], vs, -1);
+      }
+    }
+  }
+
+  private add(lits: ArrayLike<number>, kind: number, a: number, b: number, c: number): number {
+    const id = this.engine.addClause(lits);
+    this.kind[id] = kind;
+    this.dataA[id] = a;
+    this.dataB[id] = b;
+    this.dataC[id] = c;
+    return id;
+  }
+
+  private trackRequires(owner: number, candidates: Int32Array): void {
+    if (owner < 0) this.rootReqCount++;
+    else {
+      if (this.reqCount[owner] === undefined) {
+        this.reqStart[owner] = this.reqCandidates.length;
+        this.reqCount[owner] = 0;
+      }
+      this.reqCount[owner]++;
+    }
+    this.reqCandidates.push(candidates);
+    this.reqWitness.push(candidates.length > 0 ? candidates[0] : -1);
+  }
+
+  /** Variables of all candidates of a name, most preferred first; creates them on first use. */
+  private touchName(name: NameId): Int32Array {
+    const known = this.nameVars.get(name);
+    if (known !== undefined) return known;
+    const solvables = [...this.provider.candidates(name)];
+    this.provider.sortCandidates(solvables);
+    if (this.favored.size > 0) {
+      const front = solvables.filter((s) => this.favored.has(s));
+      if (front.length > 0) {
+        const rest = solvables.filter((s) => !this.favored.has(s));
+        solvables.length = 0;
+        solvables.push(...front, ...rest);
+      }
+    }
+    const vars = new Int32Array(solvables.length);
+    for (let i = 0; i < solvables.length; i++) {
+      const s = solvables[i];
+      if (this.solvableVar.has(s)) throw new Error(`Solvable ${s} is a candidate of two names.`);
+      const v = this.engine.newVar();
+      this.varSolvable[v] = s;
+      this.solvableVar.set(s, v);
+      this.engine.notifyWhenTrue(v);
+      vars[i] = v;
+    }
+    this.nameVars.set(name, vars);
+    this.forbidMultiple(name, vars);
+    let lockedVar = -1;
+    for (const v of vars) if (this.locked.has(this.varSolvable[v])) lockedVar = v;
+    for (const v of vars) {
+      const s = this.varSolvable[v];
+      const reason = this.excluded.get(s);
+      if (reason !== undefined) {
+        this.reasons.push(reason);
+        this.add([2 * v + 1], KIND_EXCLUDED, s, this.reasons.length - 1, -1);
+      } else if (lockedVar >= 0 && v !== lockedVar) {
+        this.add([2 * v + 1], KIND_LOCKED, this.varSolvable[lockedVar], s, -1);
+      }
+    }
+    return vars;
+  }
+
+  private forbidMultiple(name: NameId, vars: Int32Array): void {
+    const n = vars.length;
+    if (n <= PAIRWISE_LIMIT) {
+      for (let i = 0; i < n; i++) {
+        for (let j = i + 1; j < n; j++) this.add([2 * vars[i] + 1, 2 * vars[j] + 1], KIND_FORBID, name, -1, -1);
+      }
+      return;
+    }
+    let prevS = -1;
+    for (let i = 0; i < n; i++) {
+      const x = vars[i];
+      if (prevS >= 0) this.add([2 * x + 1, 2 * prevS + 1], KIND_FORBID, name, -1, -1);
+      if (i === n - 1) break;
+      const s = this.engine.newVar();
+      this.varSolvable[s] = -1;
+      this.add([2 * x + 1, 2 * s], KIND_FORBID, name, -1, -1);
+      if (prevS >= 0) this.add([2 * prevS + 1, 2 * s], KIND_FORBID, name, -1, -1);
+      prevS = s;
+    }
+  }
+
+  private splitCandidates(vs: VersionSetId): void {
+    const vars = this.touchName(this.provider.versionSetName(vs));
+    const solvables = Array.from(vars, (v) => this.varSolvable[v]);
+    const matched = this.provider.filterCandidates(vs, solvables, false);
+    const matching = new Int32Array(matched.length);
+    for (let i = 0; i < matched.length; i++) {
+      const v = this.solvableVar.get(matched[i]);
+      if (v === undefined) throw new Error(`filterCandidates returned ${matched[i]}, which is not a candidate of its name.`);
+      matching[i] = v;
+    }
+    matching.sort();
+    const nonMatching = new Int32Array(vars.length - matching.length);
+    let k = 0;
+    let m = 0;
+    for (const v of vars) {
+      if (m < matching.length && matching[m] === v) m++;
+      else nonMatching[k++] = v;
+    }
+    this.matchingVars.set(vs, matching);
+    this.nonMatchingVars.set(vs, nonMatching.subarray(0, k));
+  }
+
+  private candidatesMatching(vs: VersionSetId): Int32Array {
+    let found = this.matchingVars.get(vs);
+    if (found === undefined) {
+      this.splitCandidates(vs);
+      found = this.matchingVars.get(vs) as Int32Array;
+    }
+    return found;
+  }
+
+  private candidatesNotMatching(vs: VersionSetId): Int32Array {
+    let found = this.nonMatchingVars.get(vs);
+    if (found === undefined) {
+      this.splitCandidates(vs);
+      found = this.nonMatchingVars.get(vs) as Int32Array;
+    }
+    return found;
+  }
+
+  /** Lazy clause generation: the first time a candidate becomes true, add its dependency clauses. */
+  private expand(v: number): void {
+    const s = this.varSolvable[v];
+    if (s < 0) return;
+    this.expanded++;
+    if ((this.expanded & 63) === 0) this.checkInterrupt();
+    const deps = this.provider.dependencies(s);
+    if ("unknown" in deps) {
+      this.reasons.push(deps.unknown);
+      this.add([2 * v + 1], KIND_UNKNOWN, s, this.reasons.length - 1, -1);
+      return;
+    }
+    for (const vs of deps.requires) {
+      const candidates = this.candidatesMatching(vs);
+      const lits = new Int32Array(candidates.length + 1);
+      lits[0] = 2 * v + 1;
+      for (let i = 0; i < candidates.length; i++) lits[i + 1] = 2 * candidates[i];
+      this.add(lits, KIND_REQUIRES, s, vs, -1);
+      this.trackRequires(v, candidates);
+    }
+    for (const vs of deps.constrains) {
+      for (const other of this.candidatesNotMatching(vs)) {
+        // A solvable whose constraint rules itself out can never be installed: (¬A).
+        if (other === v) this.add([2 * v + 1], KIND_CONSTRAINS, s, vs, s);
+        else this.add([2 * v + 1, 2 * other + 1], KIND_CONSTRAINS, s, vs, this.varSolvable[other]);
+      }
+    }
+  }
+
+  private decide(): number {
+    // Only requirements of installed solvables matter: walk the root's, then
+    // those of every solvable on the trail (true ones), in the order they were set.
+    this.bestCandidate = -1;
+    this.bestCount = 0x7fffffff;
+    this.considerRequirements(0, this.rootReqCount);
+    const engine = this.engine;
+    const trail = engine.trail;
+    for (let i = 0; i < engine.trailLen; i++) {
+      const lit = trail[i];
+      if ((lit & 1) === 1) continue;
+      const count = this.reqCount[lit >> 1];
+      if (count !== undefined) this.considerRequirements(this.reqStart[lit >> 1], count);
+    }
+    return this.bestCandidate < 0 ? -1 : 2 * this.bestCandidate;
+  }
+
+  private bestCandidate = -1;
+  private bestCount = 0;
+
+  /** Updates the best decision with the unsatisfied requirements among `count` from `start`. */
+  private considerRequirements(start: number, count: number): void {
+    const engine = this.engine;
+    for (let i = start; i < start + count; i++) {
+      const witness = this.reqWitness[i];
+      if (witness >= 0 && engine.value(2 * witness) === 1) continue;
+      const candidates = this.reqCandidates[i];
+      let possible = 0;
+      let first = -1;
+      let satisfied = false;
+      for (let k = 0; k < candidates.length; k++) {
+        const val = engine.value(2 * candidates[k]);
+        if (val === 1) {
+          this.reqWitness[i] = candidates[k];
+          satisfied = true;
+          break;
+        }
+        if (val === 0) {
+          if (first < 0) first = candidates[k];
+          possible++;
+        }
+      }
+      if (satisfied || first < 0) continue;
+      if (possible < this.bestCount) {
+        this.bestCandidate = first;
+        this.bestCount = possible;
+      }
+    }
+  }
+
+  /** The installed solvables of a satisfying assignment, in the order their names were reached. */
+  installed(): SolvableId[] {
+    const out: SolvableId[] = [];
+    for (let v = 0; v < this.varSolvable.length; v++) {
+      const s = this.varSolvable[v];
+      if (s >= 0 && this.engine.value(2 * v) === 1) out.push(s);
+    }
+    return out;
+  }
+
+  stats(): SolveStats {
+    const e = this.engine;
+    return {
+      decisions: e.decisions,
+      conflicts: e.conflicts,
+      propagations: e.propagations,
+      clauses: e.numClauses,
+      variables: e.numVars,
+      namesTouched: this.nameVars.size,
+      solvablesExpanded: this.expanded,
+    };
+  }
+
+  /** The proof of an "unsat" outcome, as package-level causes. */
+  conflict(): Conflict {
+    const causes: ConflictCause[] = [];
+    const forbidden = new Map<NameId, Set<number>>();
+    for (const c of this.engine.unsatCore()) {
+      const a = this.dataA[c];
+      const b = this.dataB[c];
+      switch (this.kind[c]) {
+        case KIND_ROOT_REQUIRES:
+          causes.push({ kind: "root-requires", versionSet: b, candidates: this.solvablesOf(this.candidatesMatching(b)) });
+          break;
+        case KIND_REQUIRES:
+          causes.push({ kind: "requires", solvable: a, versionSet: b, candidates: this.solvablesOf(this.candidatesMatching(b)) });
+          break;
+        case KIND_ROOT_CONSTRAINS:
+          causes.push({ kind: "root-constrains", versionSet: b, solvable: a });
+          break;
+        case KIND_CONSTRAINS:
+          causes.push({ kind: "constrains", solvable: a, versionSet: b, conflicting: this.dataC[c] });
+          break;
+        case KIND_FORBID: {
+          let set = forbidden.get(a);
+          if (set === undefined) forbidden.set(a, (set = new Set()));
+          // Candidates appear negated; auxiliary counter variables are not packages.
+          for (const lit of this.engine.clauseLiterals(c)) {
+            if ((lit & 1) === 1 && this.varSolvable[lit >> 1] >= 0) set.add(lit >> 1);
+          }
+          break;
+        }
+        case KIND_LOCKED:
+          causes.push({ kind: "locked", locked: a, solvable: b });
+          break;
+        case KIND_EXCLUDED:
+          causes.push({ kind: "excluded", solvable: a, reason: this.reasons[b] });
+          break;
+        case KIND_UNKNOWN:
+          causes.push({ kind: "unknown-dependencies", solvable: a, reason: this.reasons[b] });
+          break;
+        default:
+          throw new Error(`Clause ${c} of unknown kind in the proof.`);
+      }
+    }
+    for (const [name, vars] of forbidden) {
+      const sorted = [...vars].sort((x, y) => x - y);
+      causes.push({ kind: "forbid-multiple", name, solvables: sorted.map((v) => this.varSolvable[v]) });
+    }
+    return { causes };
+  }
+
+  private solvablesOf(vars: Int32Array): SolvableId[] {
+    return Array.from(vars, (v) => this.varSolvable[v]);
+  }
+}

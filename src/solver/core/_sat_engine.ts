@@ -1,0 +1,537 @@
+/**
+ * A conflict-driven clause-learning (CDCL) engine over plain boolean variables.
+ * It knows nothing about packages: the package layer (and the CNF front end)
+ * feed it clauses and choose decisions through `EngineHooks`.
+ *
+ * Literals are ints: `2 * variable` is the positive literal, `2 * variable + 1`
+ * the negative one, so negation is `lit ^ 1` and a literal indexes arrays directly.
+ *
+ * Clause literals live in one growing Int32Array arena. Each clause watches its
+ * first two literals; a watch is the int `2 * clause + slot`, chained in a
+ * per-literal singly linked list (`watchHead` / `watchNext`), so moving a watch
+ * never allocates.
+ *
+ * Learnt clauses remember the clause ids resolved to derive them, so an
+ * unsatisfiable result can be traced back to the original clauses
+ * (`unsatCore`), which the explanation is built from. Learnt clauses are
+ * never deleted: package solves produce few conflicts, and deleting would
+ * break those derivation chains.
+ */
+
+const TRUE = 1;
+const FALSE = -1;
+
+/** Hooks through which a front end drives the search. */
+export interface EngineHooks {
+  /**
+   * Called once for a variable flagged with `notifyWhenTrue` when it first
+   * propagates as true; may add clauses (lazy clause generation).
+   */
+  onTrue(variable: number): void;
+  /** The next decision literal, or -1 when the assignment is complete. */
+  decide(): number;
+  /** Called periodically; throws to stop the search (timeout, abort). */
+  checkInterrupt(): void;
+}
+
+export interface EngineOptions {
+  /** Conflicts in the first restart interval; the Luby sequence scales it. 0 disables restarts. */
+  restartBase: number;
+}
+
+export type EngineOutcome = "sat" | "unsat";
+
+function grow(array: Int32Array<ArrayBuffer>, needed: number, fill = 0): Int32Array<ArrayBuffer> {
+  if (needed <= array.length) return array;
+  let size = Math.max(16, array.length * 2);
+  while (size < needed) size *= 2;
+  const next = new Int32Array(size);
+  next.set(array);
+  if (fill !== 0) next.fill(fill, array.length);
+  return next;
+}
+
+function growInt8(array: Int8Array<ArrayBuffer>, needed: number): Int8Array<ArrayBuffer> {
+  if (needed <= array.length) return array;
+  let size = Math.max(16, array.length * 2);
+  while (size < needed) size *= 2;
+  const next = new Int8Array(size);
+  next.set(array);
+  return next;
+}
+
+/** The Luby restart sequence 1 1 2 1 1 2 4 ...; index starts at 0. */
+export function _luby(index: number): number {
+  let size = 1;
+  let seq = 0;
+  while (size < index + 1) {
+    seq++;
+    size = 2 * size + 1;
+  }
+  let x = index;
+  while (size - 1 !== x) {
+    size = (size - 1) >> 1;
+    seq--;
+    x = x % size;
+  }
+  return 2 ** seq;
+}
+
+export class _SatEngine {
+  // Variables.
+  numVars = 0;
+  private vals = new Int8Array(32); // indexed by literal
+  level = new Int32Array(16);
+  reason = new Int32Array(16);
+  private notify = new Int8Array(16);
+  activity = new Float64Array(16);
+  private seen = new Int8Array(16);
+
+  // Trail.
+  trail = new Int32Array(16);
+  trailLen = 0;
+  private trailLim = new Int32Array(16);
+  decisionLevel = 0;
+  private qhead = 0;
+
+  // Clauses.
+  private arena = new Int32Array(1024);
+  private arenaLen = 0;
+  private clauseStart = new Int32Array(64);
+  private clauseLen = new Int32Array(64);
+  private clauseLearnt = new Int8Array(64);
+  numClauses = 0;
+  private watchHead = new Int32Array(32).fill(-1);
+  private watchNext = new Int32Array(128);
+  /** Unit clauses added above level 0: re-asserted after every backjump. */
+  private lateUnits: number[] = [];
+  /** A clause found false when it was added; handled by the next propagate. */
+  private pendingConflict = -1;
+
+  // Derivations of learnt clauses: clause ids in `proof`, per learnt clause.
+  private proof = new Int32Array(256);
+  private proofLen = 0;
+  private proofStart = new Int32Array(64);
+  private proofCount = new Int32Array(64);
+
+  /** The clause that was false at level 0 when the search proved unsatisfiability. */
+  finalConflict = -1;
+  conflicts = 0;
+  decisions = 0;
+  propagations = 0;
+  private varInc = 1;
+  private learntScratch: number[] = [];
+  private proofScratch: number[] = [];
+
+  constructor(
+    private readonly hooks: EngineHooks,
+    private readonly options: EngineOptions,
+  ) {}
+
+  /** Allocates a fresh unassigned variable. */
+  newVar(): number {
+    const v = this.numVars++;
+    const n = this.numVars;
+    if (n > this.level.length) {
+      this.level = grow(this.level, n);
+      this.reason = grow(this.reason, n);
+      this.notify = growInt8(this.notify, n);
+      this.seen = growInt8(this.seen, n);
+      this.trail = grow(this.trail, n);
+      this.trailLim = grow(this.trailLim, n + 1);
+      const activity = new Float64Array(this.level.length);
+      activity.set(this.activity);
+      this.activity = activity;
+    }
+    if (2 * n > this.vals.length) {
+      this.vals = growInt8(this.vals, 2 * n);
+      this.watchHead = grow(this.watchHead, 2 * n, -1);
+    }
+    this.reason[v] = -1;
+    return v;
+  }
+
+  /** Asks for `hooks.onTrue(variable)` the first time the variable propagates as true. */
+  notifyWhenTrue(variable: number): void {
+    this.notify[variable] = 1;
+  }
+
+  /** 1 true, -1 false, 0 unassigned. */
+  value(lit: number): number {
+    return this.vals[lit];
+  }
+
+  isLearnt(clause: number): boolean {
+    return this.clauseLearnt[clause] === 1;
+  }
+
+  /** The literals of a clause, in their current (watch) order. */
+  clauseLiterals(clause: number): Int32Array {
+    const start = this.clauseStart[clause];
+    return this.arena.subarray(start, start + this.clauseLen[clause]);
+  }
+
+  /**
+   * Adds a clause at any point of the search. It is watched right away and,
+   * if it is unit or false under the current assignment, propagated or
+   * reported as a conflict by the next `propagate`. Callers adding clauses in
+   * the middle of a search should include a literal falsified at the current
+   * level (the package layer always does: ¬A for the solvable A being expanded)
+   * so that unit clauses imply at the right level.
+   */
+  addClause(lits: ArrayLike<number>): number {
+    const c = this.storeClause(lits, false);
+    this.integrate(c);
+    return c;
+  }
+
+  private storeClause(lits: ArrayLike<number>, learnt: boolean): number {
+    const c = this.numClauses++;
+    if (c >= this.clauseStart.length) {
+      this.clauseStart = grow(this.clauseStart, c + 1);
+      this.clauseLen = grow(this.clauseLen, c + 1);
+      const l = new Int8Array(this.clauseStart.length);
+      l.set(this.clauseLearnt);
+      this.clauseLearnt = l;
+      this.watchNext = grow(this.watchNext, 2 * this.clauseStart.length);
+      this.proofStart = grow(this.proofStart, this.clauseStart.length);
+      this.proofCount = grow(this.proofCount, this.clauseStart.length);
+    }
+    const n = lits.length;
+    this.arena = grow(this.arena, this.arenaLen + n);
+    for (let i = 0; i < n; i++) this.arena[this.arenaLen + i] = lits[i];
+    this.clauseStart[c] = this.arenaLen;
+    this.clauseLen[c] = n;
+    this.clauseLearnt[c] = learnt ? 1 : 0;
+    this.proofCount[c] = 0;
+    this.arenaLen += n;
+    return c;
+  }
+
+  /** Rank for choosing watches: true first, then unassigned, then false by decreasing level. */
+  private watchRank(lit: number): number {
+    const val = this.vals[lit];
+    if (val === TRUE) return 0x7fffffff;
+    if (val === 0) return 0x7ffffffe;
+    return this.level[lit >> 1];
+  }
+
+  private integrate(c: number): void {
+    const start = this.clauseStart[c];
+    const n = this.clauseLen[c];
+    const a = this.arena;
+    if (n === 0) {
+      if (this.pendingConflict < 0) this.pendingConflict = c;
+      return;
+    }
+    if (n === 1) {
+      const lit = a[start];
+      const val = this.vals[lit];
+      if (val === FALSE) {
+        if (this.pendingConflict < 0) this.pendingConflict = c;
+      } else if (val === 0) {
+        this.enqueue(lit, c);
+      }
+      // Not watched, so unless it is settled at level 0 it must be
+      // re-checked after every backjump (even while another conflict is pending).
+      if (this.vals[lit] === 0 || this.level[lit >> 1] > 0) this.lateUnits.push(c);
+      return;
+    }
+    // Move the two best literals to the watch slots.
+    for (let slot = 0; slot < 2; slot++) {
+      let best = slot;
+      let bestRank = this.watchRank(a[start + slot]);
+      for (let i = slot + 1; i < n; i++) {
+        const r = this.watchRank(a[start + i]);
+        if (r > bestRank) {
+          best = i;
+          bestRank = r;
+        }
+      }
+      if (best !== slot) {
+        const t = a[start + slot];
+        a[start + slot] = a[start + best];
+        a[start + best] = t;
+      }
+    }
+    this.watch(c);
+    const v0 = this.vals[a[start]];
+    const v1 = this.vals[a[start + 1]];
+    if (v0 === FALSE) {
+      if (this.pendingConflict < 0) this.pendingConflict = c;
+    } else if (v0 === 0 && v1 === FALSE) {
+      this.enqueue(a[start], c);
+    }
+  }
+
+  private watch(c: number): void {
+    const start = this.clauseStart[c];
+    for (let slot = 0; slot < 2; slot++) {
+      const lit = this.arena[start + slot];
+      const w = 2 * c + slot;
+      this.watchNext[w] = this.watchHead[lit];
+      this.watchHead[lit] = w;
+    }
+  }
+
+  private enqueue(lit: number, reason: number): void {
+    const v = lit >> 1;
+    this.vals[lit] = TRUE;
+    this.vals[lit ^ 1] = FALSE;
+    this.level[v] = this.decisionLevel;
+    this.reason[v] = reason;
+    this.trail[this.trailLen++] = lit;
+  }
+
+  /** Unit propagation; returns a false clause, or -1. */
+  private propagate(): number {
+    while (this.qhead < this.trailLen) {
+      const p = this.trail[this.qhead++];
+      this.propagations++;
+      const pv = p >> 1;
+      if ((p & 1) === 0 && this.notify[pv] === 1) {
+        this.notify[pv] = 0;
+        this.hooks.onTrue(pv);
+        if (this.pendingConflict >= 0) {
+          const c = this.pendingConflict;
+          this.pendingConflict = -1;
+          return c;
+        }
+      }
+      // Read after `onTrue`, which may have grown the arrays.
+      const arena = this.arena;
+      const next = this.watchNext;
+      const values = this.vals;
+      const falseLit = p ^ 1;
+      let prev = -1;
+      let w = this.watchHead[falseLit];
+      while (w !== -1) {
+        const c = w >> 1;
+        const slot = w & 1;
+        const following = next[w];
+        const start = this.clauseStart[c];
+        const other = arena[start + 1 - slot];
+        if (values[other] === TRUE) {
+          prev = w;
+          w = following;
+          continue;
+        }
+        const end = start + this.clauseLen[c];
+        let moved = false;
+        for (let k = start + 2; k < end; k++) {
+          const lit = arena[k];
+          if (values[lit] !== FALSE) {
+            arena[k] = arena[start + slot];
+            arena[start + slot] = lit;
+            if (prev === -1) this.watchHead[falseLit] = following;
+            else next[prev] = following;
+            next[w] = this.watchHead[lit];
+            this.watchHead[lit] = w;
+            moved = true;
+            break;
+          }
+        }
+        if (moved) {
+          w = following;
+          continue;
+        }
+        if (values[other] === FALSE) {
+          this.qhead = this.trailLen;
+          return c;
+        }
+        this.enqueue(other, c);
+        prev = w;
+        w = following;
+      }
+    }
+    return -1;
+  }
+
+  private cancelUntil(target: number): void {
+    if (this.decisionLevel <= target) return;
+    const stop = this.trailLim[target];
+    for (let i = this.trailLen - 1; i >= stop; i--) {
+      const lit = this.trail[i];
+      this.vals[lit] = 0;
+      this.vals[lit ^ 1] = 0;
+      this.reason[lit >> 1] = -1;
+    }
+    this.trailLen = stop;
+    this.qhead = stop;
+    this.decisionLevel = target;
+    if (this.lateUnits.length > 0) this.reassertLateUnits();
+  }
+
+  private reassertLateUnits(): void {
+    let kept = 0;
+    for (const c of this.lateUnits) {
+      const lit = this.arena[this.clauseStart[c]];
+      if (this.vals[lit] === 0) this.enqueue(lit, c);
+      else if (this.vals[lit] === FALSE && this.pendingConflict < 0) this.pendingConflict = c;
+      if (this.level[lit >> 1] > 0 || this.vals[lit] === FALSE) this.lateUnits[kept++] = c;
+    }
+    this.lateUnits.length = kept;
+  }
+
+  /** Opens a new decision level and assigns `lit` true. */
+  private decideLiteral(lit: number): void {
+    this.trailLim[this.decisionLevel++] = this.trailLen;
+    this.decisions++;
+    this.enqueue(lit, -1);
+  }
+
+  private bump(v: number): void {
+    const act = (this.activity[v] += this.varInc);
+    if (act > 1e100) {
+      for (let i = 0; i < this.numVars; i++) this.activity[i] *= 1e-100;
+      this.varInc *= 1e-100;
+    }
+  }
+
+  /**
+   * First-UIP analysis of a clause false at the current level. Fills
+   * `learntScratch` (asserting literal first, then the literal of the highest
+   * remaining level) and `proofScratch`; returns the backjump level.
+   */
+  private analyze(conflict: number): number {
+    const learnt = this.learntScratch;
+    const proof = this.proofScratch;
+    learnt.length = 0;
+    proof.length = 0;
+    learnt.push(-1);
+    let pathCount = 0;
+    let p = -1;
+    let index = this.trailLen - 1;
+    let clause = conflict;
+    for (;;) {
+      proof.push(clause);
+      const start = this.clauseStart[clause];
+      const end = start + this.clauseLen[clause];
+      for (let k = start; k < end; k++) {
+        const q = this.arena[k];
+        if (q === p) continue;
+        const v = q >> 1;
+        if (this.seen[v] === 1 || this.level[v] === 0) continue;
+        this.seen[v] = 1;
+        this.bump(v);
+        if (this.level[v] >= this.decisionLevel) pathCount++;
+        else learnt.push(q);
+      }
+      while (this.seen[this.trail[index] >> 1] === 0) index--;
+      p = this.trail[index];
+      index--;
+      this.seen[p >> 1] = 0;
+      pathCount--;
+      if (pathCount === 0) break;
+      clause = this.reason[p >> 1];
+    }
+    learnt[0] = p ^ 1;
+    let backjump = 0;
+    let maxAt = 1;
+    for (let i = 1; i < learnt.length; i++) {
+      const v = learnt[i] >> 1;
+      this.seen[v] = 0;
+      if (this.level[v] > backjump) {
+        backjump = this.level[v];
+        maxAt = i;
+      }
+    }
+    if (learnt.length > 1) {
+      const t = learnt[1];
+      learnt[1] = learnt[maxAt];
+      learnt[maxAt] = t;
+    }
+    this.varInc *= 1.05;
+    return backjump;
+  }
+
+  private learn(): void {
+    const c = this.storeClause(this.learntScratch, true);
+    const proof = this.proofScratch;
+    this.proof = grow(this.proof, this.proofLen + proof.length);
+    this.proofStart[c] = this.proofLen;
+    this.proofCount[c] = proof.length;
+    for (let i = 0; i < proof.length; i++) this.proof[this.proofLen++] = proof[i];
+    if (this.learntScratch.length > 1) this.watch(c);
+    else this.lateUnits.push(c);
+    // A late unit re-asserted by the backjump may already have settled the literal.
+    const lit = this.learntScratch[0];
+    if (this.vals[lit] === 0) this.enqueue(lit, c);
+    else if (this.vals[lit] === FALSE && this.pendingConflict < 0) this.pendingConflict = c;
+  }
+
+  /** Runs the search until the clauses are satisfied or proven unsatisfiable. */
+  solve(): EngineOutcome {
+    let restartIndex = 0;
+    let restartLimit = this.options.restartBase > 0 ? this.options.restartBase * _luby(0) : Infinity;
+    let conflictsSinceRestart = 0;
+    let work = 0;
+    for (;;) {
+      let conflict = this.pendingConflict;
+      this.pendingConflict = -1;
+      if (conflict < 0) conflict = this.propagate();
+      if (conflict >= 0) {
+        this.conflicts++;
+        let highest = 0;
+        const lits = this.clauseLiterals(conflict);
+        for (let i = 0; i < lits.length; i++) highest = Math.max(highest, this.level[lits[i] >> 1]);
+        if (highest === 0) {
+          this.cancelUntil(0);
+          this.finalConflict = conflict;
+          return "unsat";
+        }
+        if (highest < this.decisionLevel) this.cancelUntil(highest);
+        const backjump = this.analyze(conflict);
+        this.cancelUntil(backjump);
+        this.learn();
+        conflictsSinceRestart++;
+        if (conflictsSinceRestart >= restartLimit) {
+          conflictsSinceRestart = 0;
+          restartIndex++;
+          restartLimit = this.options.restartBase * _luby(restartIndex);
+          this.cancelUntil(0);
+        }
+      } else {
+        const lit = this.hooks.decide();
+        if (lit < 0) return "sat";
+        this.decideLiteral(lit);
+      }
+      if ((++work & 127) === 0) this.hooks.checkInterrupt();
+    }
+  }
+
+  /**
+   * After an "unsat" outcome: the original (non-learnt) clauses that prove it.
+   * Learnt clauses are replaced by their derivations, and every literal fixed
+   * at level 0 brings in its reason, until only original clauses remain.
+   */
+  unsatCore(): number[] {
+    const core: number[] = [];
+    if (this.finalConflict < 0) return core;
+    const inSet = new Uint8Array(this.numClauses);
+    const work = [this.finalConflict];
+    inSet[this.finalConflict] = 1;
+    const push = (c: number): void => {
+      if (c >= 0 && inSet[c] === 0) {
+        inSet[c] = 1;
+        work.push(c);
+      }
+    };
+    while (work.length > 0) {
+      const c = work.pop() as number;
+      if (this.clauseLearnt[c] === 1) {
+        const s = this.proofStart[c];
+        for (let i = 0; i < this.proofCount[c]; i++) push(this.proof[s + i]);
+      } else {
+        core.push(c);
+      }
+      const start = this.clauseStart[c];
+      for (let k = start; k < start + this.clauseLen[c]; k++) {
+        const v = this.arena[k] >> 1;
+        if (this.vals[2 * v] !== 0 && this.level[v] === 0) push(this.reason[v]);
+      }
+    }
+    core.sort((x, y) => x - y);
+    return core;
+  }
+}
