@@ -94,7 +94,10 @@ export class MatchSpec {
     return spec;
   }
 
-  /** Builds a spec from fields, e.g. `MatchSpec.create({ name: "numpy", version: ">=1.2" })`. */
+  /**
+   * Builds a spec from fields, e.g. `MatchSpec.create({ name: "numpy", version: ">=1.2" })`.
+   * Throws `VersionSpecError` for a bad version or build number text.
+   */
   static create(init: MatchSpecInit): MatchSpec {
     const { version, buildNumber, ...rest } = init;
     const fields: MatchSpecFields = { ...rest, name: init.name.toLowerCase() };

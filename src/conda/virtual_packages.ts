@@ -119,6 +119,20 @@ export function virtualPackageRecord(vp: VirtualPackage, subdir: string): Packag
   };
 }
 
+/**
+ * The CUDA driver API version from `nvidia-smi`'s banner
+ * (`| NVIDIA-SMI 550.54.15  Driver Version: 550.54.15  CUDA Version: 12.4 |`),
+ * the number conda reads from libcuda's `cuDriverGetVersion`.
+ */
+export function cudaVersionFromNvidiaSmi(output: string): string | undefined {
+  return /CUDA Version\s*:\s*([0-9]+\.[0-9]+)/.exec(output)?.[1];
+}
+
+/** The version in `getconf GNU_LIBC_VERSION` output (`glibc 2.36`); undefined for other C libraries. */
+export function glibcVersionFromGetconf(output: string): string | undefined {
+  return /^glibc\s+([0-9]+\.[0-9]+(?:\.[0-9]+)?)/.exec(output.trim())?.[1];
+}
+
 /** This machine's subdir, ignoring `CONDA_SUBDIR` (which names the target, not the host). */
 function hostSubdir(): string {
   return currentSubdir({});
@@ -167,8 +181,7 @@ const host = {
   glibc: once((): string => {
     const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
     if (header?.glibcVersionRuntime) return header.glibcVersionRuntime;
-    const out = run("getconf", ["GNU_LIBC_VERSION"]);
-    return /glibc\s+([0-9][0-9.]*)/.exec(out ?? "")?.[1] ?? "";
+    return glibcVersionFromGetconf(run("getconf", ["GNU_LIBC_VERSION"]) ?? "") ?? "";
   }),
 
   osx: once((): string => {
@@ -190,8 +203,7 @@ const host = {
     // Spawning is the slow part, so only when the driver's tool is installed.
     const smi = onPath("nvidia-smi");
     if (smi === undefined) return "";
-    const out = run(smi, [], 15000);
-    return /CUDA Version:\s*([0-9]+\.[0-9]+)/.exec(out ?? "")?.[1] ?? "";
+    return cudaVersionFromNvidiaSmi(run(smi, [], 15000) ?? "") ?? "";
   }),
 };
 

@@ -134,6 +134,13 @@ test("MatchSpec.match checks every field", () => {
   ];
   for (const s of yes) assert.ok(MatchSpec.parse(s).match(numpy), `${s} should match`);
   for (const s of no) assert.ok(!MatchSpec.parse(s).match(numpy), `${s} should not match`);
+  // `name=1.2.3` is a prefix (1.2.3.*), `name 1.2.3` and `name==1.2.3` are exact, as in conda.
+  const patch = record({ name: "pkg", version: "1.2.3.1" });
+  assert.ok(MatchSpec.parse("pkg=1.2.3").match(patch));
+  assert.ok(!MatchSpec.parse("pkg 1.2.3").match(patch));
+  assert.ok(!MatchSpec.parse("pkg==1.2.3").match(patch));
+  assert.ok(!MatchSpec.parse("pkg=1.2.3=0").match(patch), "with a build, =1.2.3 is exact");
+  assert.ok(MatchSpec.parse("pkg 1.2.3").match(record({ name: "pkg", version: "1.2.3.0" })), "1.2.3 == 1.2.3.0");
   const mkl = record({ name: "blas", version: "1.0", track_features: ["mkl"] });
   assert.ok(MatchSpec.parse("blas[track_features=mkl]").match(mkl));
   assert.ok(MatchSpec.parse("mkl@").match(mkl));

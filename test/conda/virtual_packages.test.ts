@@ -9,6 +9,7 @@ import {
   virtualPackageRecord,
 } from "../../src/conda/index.js";
 import type { VirtualPackage } from "../../src/conda/index.js";
+import { cudaVersionFromNvidiaSmi, glibcVersionFromGetconf } from "../../src/conda/virtual_packages.js";
 
 const byName = (list: VirtualPackage[]): Record<string, VirtualPackage> => Object.fromEntries(list.map((p) => [p.name, p]));
 
@@ -108,4 +109,17 @@ test("virtual packages parse from text and become solver records", () => {
   assert.ok(MatchSpec.parse("__cuda >=12").match(rec));
   assert.ok(!MatchSpec.parse("__cuda >=12.6").match(rec));
   assert.ok(MatchSpec.parse("__glibc >=2.17,<3.0.a0").match(virtualPackageRecord({ name: "__glibc", version: "2.28", build: "0" }, "linux-64")));
+});
+
+test("driver and C library versions are read from tool output", () => {
+  const banner = [
+    "Tue Nov 25 10:00:00 2026",
+    "+-----------------------------------------------------------------------------------------+",
+    "| NVIDIA-SMI 550.54.15              Driver Version: 550.54.15      CUDA Version: 12.4     |",
+    "|-----------------------------------------+------------------------+----------------------+",
+  ].join("\n");
+  assert.equal(cudaVersionFromNvidiaSmi(banner), "12.4");
+  assert.equal(cudaVersionFromNvidiaSmi("NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."), undefined);
+  assert.equal(glibcVersionFromGetconf("glibc 2.36\n"), "2.36");
+  assert.equal(glibcVersionFromGetconf("musl 1.2"), undefined);
 });

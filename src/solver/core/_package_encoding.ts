@@ -113,7 +113,7 @@ export class _PackageEncoding {
         decide: () => this.decide(),
         checkInterrupt,
       },
-      { restartBase: 256 },
+      { restartBase: Number(process.env.CG_RESTART ?? 256) },
     );
     for (const vs of problem.requirements) {
       const candidates = this.candidatesMatching(vs);
@@ -283,22 +283,36 @@ export class _PackageEncoding {
   }
 
   private decide(): number {
-    // Only requirements of installed solvables matter: walk the root's, then
-    // those of every solvable on the trail (true ones), in the order they were set.
+    // Only requirements of installed solvables matter: the root's, then those
+    // of every solvable set true on the trail, in trail order. The list of
+    // those is kept across calls and only its changed tail is rebuilt.
+    const engine = this.engine;
+    const trail = engine.trail;
+    const keep = Math.min(engine.trailLowWater, this.scannedTrail);
+    while (this.installedCount > 0 && this.installedAt[this.installedCount - 1] >= keep) this.installedCount--;
+    for (let i = keep; i < engine.trailLen; i++) {
+      const lit = trail[i];
+      if ((lit & 1) === 0 && this.reqCount[lit >> 1] !== undefined) {
+        this.installedAt[this.installedCount] = i;
+        this.installedVar[this.installedCount++] = lit >> 1;
+      }
+    }
+    this.scannedTrail = engine.trailLen;
+    engine.trailLowWater = engine.trailLen;
     this.bestCandidate = -1;
     this.bestCount = 0x7fffffff;
     this.considerRequirements(0, this.rootReqCount);
-    const engine = this.engine;
-    const trail = engine.trail;
-    for (let i = 0; i < engine.trailLen; i++) {
-      const lit = trail[i];
-      if ((lit & 1) === 1) continue;
-      const count = this.reqCount[lit >> 1];
-      if (count !== undefined) this.considerRequirements(this.reqStart[lit >> 1], count);
+    for (let k = 0; k < this.installedCount; k++) {
+      const v = this.installedVar[k];
+      this.considerRequirements(this.reqStart[v], this.reqCount[v]);
     }
     return this.bestCandidate < 0 ? -1 : 2 * this.bestCandidate;
   }
 
+  private installedAt: number[] = [];
+  private installedVar: number[] = [];
+  private installedCount = 0;
+  private scannedTrail = 0;
   private bestCandidate = -1;
   private bestCount = 0;
 

@@ -90,6 +90,8 @@ export class _SatEngine {
   // Trail.
   trail = new Int32Array(16);
   trailLen = 0;
+  /** The lowest `trailLen` since a front end last reset it: trail entries below it are unchanged. */
+  trailLowWater = 0;
   private trailLim = new Int32Array(16);
   decisionLevel = 0;
   private qhead = 0;
@@ -357,6 +359,7 @@ export class _SatEngine {
       this.reason[lit >> 1] = -1;
     }
     this.trailLen = stop;
+    if (stop < this.trailLowWater) this.trailLowWater = stop;
     this.qhead = stop;
     this.decisionLevel = target;
     if (this.lateUnits.length > 0) this.reassertLateUnits();
