@@ -14,4 +14,4 @@ export { decodeShardIndex, decodeShard, shardUrl, SHARD_INDEX_FILE } from "./sha
 export type { ShardIndex } from "./shards.js";
 // search.ts was written by the CLI side against MatchSpec; re-exported here because the CLI imports it from this folder.
 export { searchRecords, newestFirst } from "./search.js";
-export type { SearchScope } from "./search.js";
+export type { SearchResult, SearchScope } from "./search.js";

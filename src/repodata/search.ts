@@ -7,6 +7,13 @@ export interface SearchScope {
   subdirs: string[];
 }
 
+export interface SearchResult {
+  /** Matching records, newest first. */
+  records: PackageRecord[];
+  /** Channel subdirs that do not exist (a 404 on a platform subdir counts as empty). */
+  missingSubdirs: { channel: Channel; subdir: string }[];
+}
+
 /** Newest version first, then highest build number, then newest timestamp; names alphabetical. */
 export function newestFirst(a: PackageRecord, b: PackageRecord): number {
   return (
@@ -27,22 +34,21 @@ function globToRegExp(glob: string): RegExp {
  * first. A name with `*` is matched against the names each subdir lists, so
  * only those names' records are materialised.
  */
-export async function searchRecords(gateway: RepodataGateway, spec: MatchSpec, scope: SearchScope): Promise<PackageRecord[]> {
-  let names: string[];
-  if (spec.name.includes("*")) {
-    const pattern = globToRegExp(spec.name);
-    const found = new Set<string>();
-    for (const channel of scope.channels) {
-      for (const subdir of scope.subdirs) {
-        if (channel.platforms !== undefined && !channel.platforms.includes(subdir)) continue;
-        const index = await gateway.subdir(channel, subdir);
-        for (const name of index.names()) if (pattern.test(name)) found.add(name);
-      }
+export async function searchRecords(gateway: RepodataGateway, spec: MatchSpec, scope: SearchScope): Promise<SearchResult> {
+  const pattern = spec.name.includes("*") ? globToRegExp(spec.name) : undefined;
+  const found = new Set<string>(pattern === undefined ? [spec.name] : []);
+  const missingSubdirs: SearchResult["missingSubdirs"] = [];
+  for (const channel of scope.channels) {
+    for (const subdir of scope.subdirs) {
+      if (channel.platforms !== undefined && !channel.platforms.includes(subdir)) continue;
+      // The gateway keeps loaded subdirs, so the query below does not load them again.
+      const index = await gateway.subdir(channel, subdir);
+      if (index.missing === true) missingSubdirs.push({ channel, subdir });
+      if (pattern !== undefined) for (const name of index.names()) if (pattern.test(name)) found.add(name);
     }
-    names = [...found];
-  } else names = [spec.name];
-  const byName = await gateway.query({ channels: scope.channels, subdirs: scope.subdirs, names });
-  const matches: PackageRecord[] = [];
-  for (const records of byName.values()) for (const r of records) if (spec.match(r)) matches.push(r);
-  return matches.sort(newestFirst);
+  }
+  const byName = await gateway.query({ channels: scope.channels, subdirs: scope.subdirs, names: [...found] });
+  const records: PackageRecord[] = [];
+  for (const list of byName.values()) for (const r of list) if (spec.match(r)) records.push(r);
+  return { records: records.sort(newestFirst), missingSubdirs };
 }

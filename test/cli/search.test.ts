@@ -95,3 +95,17 @@ test("search for a missing package exits 1 and says where it looked", { skip: ne
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("a platform subdir the channel lacks is named in a note", { skip: needsShared(CHANNEL) }, async () => {
+  const server = await serveDirectory(sharedPath(CHANNEL));
+  const { env, dir } = await isolatedEnv();
+  try {
+    const run = await runCliCaptured(["search", "python", "-c", server.url, "--override-channels", "--platform", "linux-s390x"], env);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /note: channel .* has no linux-s390x subdir/);
+    assert.match(run.stderr, /No match found for: python/);
+  } finally {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
