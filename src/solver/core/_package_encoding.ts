@@ -87,7 +87,6 @@ export class _PackageEncoding {
   // Requires clauses the decision heuristic looks at. The requires of one
   // owner are added together, so they are a contiguous range per variable.
   private reqCandidates: Int32Array[] = [];
-  private reqWitness: number[] = []; // last candidate seen true: a cheap "satisfied" test
   private rootReqCount = 0;
   private reqStart: number[] = []; // per variable
   private reqCount: number[] = []; // per variable
@@ -148,7 +147,6 @@ export class _PackageEncoding {
       this.reqCount[owner]++;
     }
     this.reqCandidates.push(candidates);
-    this.reqWitness.push(candidates.length > 0 ? candidates[0] : -1);
   }
 
   /** Variables of all candidates of a name, most preferred first; creates them on first use. */
@@ -282,46 +280,48 @@ export class _PackageEncoding {
     }
   }
 
+  /**
+   * Between two backjumps the trail only grows, so a satisfied requirement
+   * stays satisfied and an owner stays installed. `open` therefore holds the
+   * requirements not yet seen satisfied, updated incrementally; it is rebuilt
+   * from the installed solvables only after a backjump. Order (root first,
+   * then owners in trail order) is the tie-break of the heuristic.
+   */
   private decide(): number {
-    // Only requirements of installed solvables matter: the root's, then those
-    // of every solvable set true on the trail, in trail order. The list of
-    // those is kept across calls and only its changed tail is rebuilt.
     const engine = this.engine;
     const trail = engine.trail;
-    const keep = Math.min(engine.trailLowWater, this.scannedTrail);
-    while (this.installedCount > 0 && this.installedAt[this.installedCount - 1] >= keep) this.installedCount--;
+    const backjumped = this.firstDecision || engine.trailLowWater < this.scannedTrail;
+    this.firstDecision = false;
+    const keep = backjumped ? engine.trailLowWater : this.scannedTrail;
+    let open = this.open;
+    let openCount = this.openCount;
+    if (backjumped) {
+      while (this.installedCount > 0 && this.installedAt[this.installedCount - 1] >= keep) this.installedCount--;
+      openCount = 0;
+      for (let i = 0; i < this.rootReqCount; i++) open[openCount++] = i;
+      for (let k = 0; k < this.installedCount; k++) {
+        const v = this.installedVar[k];
+        const first = this.reqStart[v];
+        for (let i = first; i < first + this.reqCount[v]; i++) open[openCount++] = i;
+      }
+    }
     for (let i = keep; i < engine.trailLen; i++) {
       const lit = trail[i];
-      if ((lit & 1) === 0 && this.reqCount[lit >> 1] !== undefined) {
-        this.installedAt[this.installedCount] = i;
-        this.installedVar[this.installedCount++] = lit >> 1;
-      }
+      const v = lit >> 1;
+      if ((lit & 1) === 1 || this.reqCount[v] === undefined) continue;
+      this.installedAt[this.installedCount] = i;
+      this.installedVar[this.installedCount++] = v;
+      const first = this.reqStart[v];
+      for (let r = first; r < first + this.reqCount[v]; r++) open[openCount++] = r;
     }
     this.scannedTrail = engine.trailLen;
     engine.trailLowWater = engine.trailLen;
-    this.bestCandidate = -1;
-    this.bestCount = 0x7fffffff;
-    this.considerRequirements(0, this.rootReqCount);
-    for (let k = 0; k < this.installedCount; k++) {
-      const v = this.installedVar[k];
-      this.considerRequirements(this.reqStart[v], this.reqCount[v]);
-    }
-    return this.bestCandidate < 0 ? -1 : 2 * this.bestCandidate;
-  }
 
-  private installedAt: number[] = [];
-  private installedVar: number[] = [];
-  private installedCount = 0;
-  private scannedTrail = 0;
-  private bestCandidate = -1;
-  private bestCount = 0;
-
-  /** Updates the best decision with the unsatisfied requirements among `count` from `start`. */
-  private considerRequirements(start: number, count: number): void {
-    const engine = this.engine;
-    for (let i = start; i < start + count; i++) {
-      const witness = this.reqWitness[i];
-      if (witness >= 0 && engine.value(2 * witness) === 1) continue;
+    let best = -1;
+    let bestCount = 0x7fffffff;
+    let kept = 0;
+    for (let j = 0; j < openCount; j++) {
+      const i = open[j];
       const candidates = this.reqCandidates[i];
       let possible = 0;
       let first = -1;
@@ -329,7 +329,6 @@ export class _PackageEncoding {
       for (let k = 0; k < candidates.length; k++) {
         const val = engine.value(2 * candidates[k]);
         if (val === 1) {
-          this.reqWitness[i] = candidates[k];
           satisfied = true;
           break;
         }
@@ -338,13 +337,25 @@ export class _PackageEncoding {
           possible++;
         }
       }
-      if (satisfied || first < 0) continue;
-      if (possible < this.bestCount) {
-        this.bestCandidate = first;
-        this.bestCount = possible;
+      if (satisfied) continue;
+      open[kept++] = i;
+      if (first >= 0 && possible < bestCount) {
+        best = first;
+        bestCount = possible;
       }
     }
+    this.openCount = kept;
+    return best < 0 ? -1 : 2 * best;
   }
+
+  private installedAt: number[] = [];
+  private installedVar: number[] = [];
+  private installedCount = 0;
+  /** Trail length at the last decision; the engine's low-water mark says if it shrank since. */
+  private scannedTrail = 0;
+  private open: number[] = [];
+  private openCount = 0;
+  private firstDecision = true;
 
   /** The installed solvables of a satisfying assignment, in the order their names were reached. */
   installed(): SolvableId[] {
