@@ -22,13 +22,17 @@
  *
  * Laziness: a name's candidates get variables (and their forbid clauses) only
  * when some clause mentions the name, and a solvable's dependencies are asked
- * for only when it first becomes true. An unassigned candidate at the end is
- * not installed, which satisfies every clause it heads, so the clauses never
- * generated cannot be violated by the answer.
+ * for only when it first becomes true, or just before the heuristic would
+ * decide it (so that a candidate whose dependencies are already impossible,
+ * e.g. a build for another interpreter, is ruled out by propagation instead
+ * of a conflict). An unassigned candidate at the end is not installed, which
+ * satisfies every clause it heads, so the clauses never generated cannot be
+ * violated by the answer.
  *
  * Decisions: among the requires clauses whose owner is installed (or the
  * root's) and that no installed candidate satisfies yet, take the one with
- * the fewest candidates still possible (ties: the earliest clause), and
+ * the fewest candidates still possible (counted up to COUNT_CAP; ties: the
+ * root's first, then by when the owner was installed), and
  * install its most preferred candidate that is not ruled out. Every decision
  * is positive and takes the best candidate not yet false, so the answer is
  * never dominated: no other solution installs, for every name of the answer,
@@ -45,6 +49,11 @@ import type { Conflict, ConflictCause } from "./conflict.js";
 import { _SatEngine } from "./_sat_engine.js";
 
 const PAIRWISE_LIMIT = 5;
+/**
+ * Requirements with at least this many possible candidates count as equally
+ * open, so the heuristic never counts long candidate lists to the end.
+ */
+const COUNT_CAP = 64;
 
 const KIND_ROOT_REQUIRES = 1;
 const KIND_REQUIRES = 2;
@@ -74,6 +83,10 @@ export class _PackageEncoding {
   private varSolvable: number[] = [];
   private solvableVar = new Map<SolvableId, number>();
   private nameVars = new Map<NameId, Int32Array>();
+  private nameIndex = new Map<NameId, number>();
+  private varName: number[] = []; // per variable: name index, undefined for auxiliary variables
+  /** Per name index: a candidate seen true on the trail (valid while it stays true). */
+  private nameTrue: number[] = [];
   private matchingVars = new Map<VersionSetId, Int32Array>();
   private nonMatchingVars = new Map<VersionSetId, Int32Array>();
 
@@ -87,6 +100,12 @@ export class _PackageEncoding {
   // Requires clauses the decision heuristic looks at. The requires of one
   // owner are added together, so they are a contiguous range per variable.
   private reqCandidates: Int32Array[] = [];
+  private reqName: number[] = []; // name index of the requirement's version set
+  // A prefix of a requirement's candidates seen false, the highest level among
+  // them and that level's stamp: while the level stands, the prefix stays false.
+  private reqSkip: number[] = [];
+  private reqSkipLevel: number[] = [];
+  private reqSkipStamp: number[] = [];
   private rootReqCount = 0;
   private reqStart: number[] = []; // per variable
   private reqCount: number[] = []; // per variable
@@ -112,14 +131,17 @@ export class _PackageEncoding {
         decide: () => this.decide(),
         checkInterrupt,
       },
-      { restartBase: Number(process.env.CG_RESTART ?? 256) },
+      // Always backtrack chronologically: most conflicts involve a solvable
+      // decided long before (an interpreter, a compiler runtime), and a
+      // backjump there would replay every unrelated decision made since.
+      { restartBase: 256, chronoThreshold: 0 },
     );
     for (const vs of problem.requirements) {
       const candidates = this.candidatesMatching(vs);
       const lits = new Int32Array(candidates.length);
       for (let i = 0; i < candidates.length; i++) lits[i] = 2 * candidates[i];
       this.add(lits, KIND_ROOT_REQUIRES, -1, vs, -1);
-      this.trackRequires(-1, candidates);
+      this.trackRequires(-1, vs, candidates);
     }
     for (const vs of problem.constraints ?? []) {
       for (const v of this.candidatesNotMatching(vs)) {
@@ -137,7 +159,8 @@ export class _PackageEncoding {
     return id;
   }
 
-  private trackRequires(owner: number, candidates: Int32Array): void {
+  private trackRequires(owner: number, vs: VersionSetId, candidates: Int32Array): void {
+    const name = this.nameIndex.get(this.provider.versionSetName(vs)) as number;
     if (owner < 0) this.rootReqCount++;
     else {
       if (this.reqCount[owner] === undefined) {
@@ -147,6 +170,10 @@ export class _PackageEncoding {
       this.reqCount[owner]++;
     }
     this.reqCandidates.push(candidates);
+    this.reqName.push(name);
+    this.reqSkip.push(0);
+    this.reqSkipLevel.push(0);
+    this.reqSkipStamp.push(0);
   }
 
   /** Variables of all candidates of a name, most preferred first; creates them on first use. */
@@ -174,6 +201,10 @@ export class _PackageEncoding {
       vars[i] = v;
     }
     this.nameVars.set(name, vars);
+    const index = this.nameTrue.length;
+    this.nameIndex.set(name, index);
+    this.nameTrue.push(-1);
+    for (const v of vars) this.varName[v] = index;
     this.forbidMultiple(name, vars);
     let lockedVar = -1;
     for (const v of vars) if (this.locked.has(this.varSolvable[v])) lockedVar = v;
@@ -212,24 +243,31 @@ export class _PackageEncoding {
   }
 
   private splitCandidates(vs: VersionSetId): void {
-    const vars = this.touchName(this.provider.versionSetName(vs));
+    const name = this.provider.versionSetName(vs);
+    const vars = this.touchName(name);
+    const nameIndex = this.nameIndex.get(name);
     const solvables = Array.from(vars, (v) => this.varSolvable[v]);
     const matched = this.provider.filterCandidates(vs, solvables, false);
     const matching = new Int32Array(matched.length);
     for (let i = 0; i < matched.length; i++) {
       const v = this.solvableVar.get(matched[i]);
-      if (v === undefined) throw new Error(`filterCandidates returned ${matched[i]}, which is not a candidate of its name.`);
+      if (v === undefined || this.varName[v] !== nameIndex) {
+        throw new Error(`filterCandidates returned ${matched[i]}, which is not a candidate of the version set's name.`);
+      }
       matching[i] = v;
     }
     matching.sort();
-    const nonMatching = new Int32Array(vars.length - matching.length);
+    // A provider answering a candidate twice would put a literal twice in one clause.
+    let unique = 0;
+    for (let i = 0; i < matching.length; i++) if (i === 0 || matching[i] !== matching[i - 1]) matching[unique++] = matching[i];
+    const nonMatching = new Int32Array(vars.length);
     let k = 0;
     let m = 0;
     for (const v of vars) {
-      if (m < matching.length && matching[m] === v) m++;
+      if (m < unique && matching[m] === v) m++;
       else nonMatching[k++] = v;
     }
-    this.matchingVars.set(vs, matching);
+    this.matchingVars.set(vs, matching.subarray(0, unique));
     this.nonMatchingVars.set(vs, nonMatching.subarray(0, k));
   }
 
@@ -269,7 +307,7 @@ export class _PackageEncoding {
       lits[0] = 2 * v + 1;
       for (let i = 0; i < candidates.length; i++) lits[i + 1] = 2 * candidates[i];
       this.add(lits, KIND_REQUIRES, s, vs, -1);
-      this.trackRequires(v, candidates);
+      this.trackRequires(v, vs, candidates);
     }
     for (const vs of deps.constrains) {
       for (const other of this.candidatesNotMatching(vs)) {
@@ -293,7 +331,7 @@ export class _PackageEncoding {
     const backjumped = this.firstDecision || engine.trailLowWater < this.scannedTrail;
     this.firstDecision = false;
     const keep = backjumped ? engine.trailLowWater : this.scannedTrail;
-    let open = this.open;
+    const open = this.open;
     let openCount = this.openCount;
     if (backjumped) {
       while (this.installedCount > 0 && this.installedAt[this.installedCount - 1] >= keep) this.installedCount--;
@@ -308,7 +346,11 @@ export class _PackageEncoding {
     for (let i = keep; i < engine.trailLen; i++) {
       const lit = trail[i];
       const v = lit >> 1;
-      if ((lit & 1) === 1 || this.reqCount[v] === undefined) continue;
+      if ((lit & 1) === 1) continue;
+      const name = this.varName[v];
+      if (name === undefined) continue;
+      this.nameTrue[name] = v;
+      if (this.reqCount[v] === undefined) continue;
       this.installedAt[this.installedCount] = i;
       this.installedVar[this.installedCount++] = v;
       const first = this.reqStart[v];
@@ -317,35 +359,65 @@ export class _PackageEncoding {
     this.scannedTrail = engine.trailLen;
     engine.trailLowWater = engine.trailLen;
 
+    // A requirement is met once any candidate of its name is installed: a
+    // non-matching one would have made its clause false during propagation.
+    // Two possible candidates is the fewest an open requirement can have
+    // (one would have been propagated), so the first such one wins outright.
     let best = -1;
-    let bestCount = 0x7fffffff;
+    let bestCount = COUNT_CAP;
     let kept = 0;
-    for (let j = 0; j < openCount; j++) {
+    let j = 0;
+    for (; j < openCount; j++) {
       const i = open[j];
+      const t = this.nameTrue[this.reqName[i]];
+      if (t >= 0 && engine.value(2 * t) === 1) continue;
+      open[kept++] = i;
       const candidates = this.reqCandidates[i];
       let possible = 0;
       let first = -1;
-      let satisfied = false;
-      for (let k = 0; k < candidates.length; k++) {
-        const val = engine.value(2 * candidates[k]);
-        if (val === 1) {
-          satisfied = true;
-          break;
-        }
-        if (val === 0) {
-          if (first < 0) first = candidates[k];
-          possible++;
-        }
+      let k = 0;
+      let prefixLevel = 0;
+      const skipLevel = this.reqSkipLevel[i];
+      if (skipLevel <= engine.decisionLevel && engine.levelStamp[skipLevel] === this.reqSkipStamp[i]) {
+        k = this.reqSkip[i];
+        prefixLevel = skipLevel;
       }
-      if (satisfied) continue;
-      open[kept++] = i;
-      if (first >= 0 && possible < bestCount) {
+      // Counting stops at the best so far (and so at COUNT_CAP), which is all a comparison needs.
+      for (; k < candidates.length && possible < bestCount; k++) {
+        const c = candidates[k];
+        if (engine.value(2 * c) !== 0) {
+          if (first < 0 && engine.level[c] > prefixLevel) prefixLevel = engine.level[c];
+          continue;
+        }
+        if (first < 0) {
+          first = c;
+          this.reqSkip[i] = k;
+          this.reqSkipLevel[i] = prefixLevel;
+          this.reqSkipStamp[i] = engine.levelStamp[prefixLevel];
+        }
+        possible++;
+      }
+      if (first >= 0 && (possible < bestCount || best < 0)) {
         best = first;
         bestCount = possible;
+        if (possible <= 2) {
+          j++;
+          break;
+        }
       }
     }
+    for (; j < openCount; j++) open[kept++] = open[j];
     this.openCount = kept;
-    return best < 0 ? -1 : 2 * best;
+    if (best < 0) return -1;
+    // Look before deciding: adding the candidate's dependencies now lets
+    // propagation rule it out (a build for another interpreter, say) without
+    // a conflict; then the heuristic runs again.
+    if (engine.takeNotification(best)) {
+      const trailBefore = engine.trailLen;
+      this.expand(best);
+      if (engine.trailLen !== trailBefore || engine.value(2 * best) !== 0 || engine.hasPendingConflict()) return -2;
+    }
+    return 2 * best;
   }
 
   private installedAt: number[] = [];

@@ -11,6 +11,16 @@
  * per-literal singly linked list (`watchHead` / `watchNext`), so moving a watch
  * never allocates.
  *
+ * Backtracking is chronological when a backjump would undo many levels
+ * (after Nadel and Ryvchin, "Chronological Backtracking", SAT 2018): the
+ * learnt literal is still assigned at its proper (lower) level, but only the
+ * current level is undone, so the trail may hold literals out of level order.
+ * Package solving needs this: a conflict with an interpreter decided early
+ * would otherwise throw away and replay hundreds of later, unrelated decisions.
+ * Consequences: an implied literal's level is the highest level among the
+ * other literals of its reason, and undoing a level keeps the lower-level
+ * literals that sit above it on the trail.
+ *
  * Learnt clauses remember the clause ids resolved to derive them, so an
  * unsatisfiable result can be traced back to the original clauses
  * (`unsatCore`), which the explanation is built from. Learnt clauses are
@@ -28,7 +38,11 @@ export interface EngineHooks {
    * propagates as true; may add clauses (lazy clause generation).
    */
   onTrue(variable: number): void;
-  /** The next decision literal, or -1 when the assignment is complete. */
+  /**
+   * The next decision literal; -1 when the assignment is complete; -2 when the
+   * hook added clauses instead (e.g. the dependencies of the candidate it was
+   * about to pick), which must be propagated before asking again.
+   */
   decide(): number;
   /** Called periodically; throws to stop the search (timeout, abort). */
   checkInterrupt(): void;
@@ -37,6 +51,8 @@ export interface EngineHooks {
 export interface EngineOptions {
   /** Conflicts in the first restart interval; the Luby sequence scales it. 0 disables restarts. */
   restartBase: number;
+  /** Backjumps over more levels than this only undo the current level. */
+  chronoThreshold: number;
 }
 
 export type EngineOutcome = "sat" | "unsat";
@@ -94,6 +110,12 @@ export class _SatEngine {
   trailLowWater = 0;
   private trailLim = new Int32Array(16);
   decisionLevel = 0;
+  /**
+   * Per level, a number that changes whenever the level is opened again, so a
+   * front end can tell that facts it cached about a level are still current.
+   */
+  levelStamp = new Int32Array(16);
+  private stamps = 0;
   private qhead = 0;
 
   // Clauses.
@@ -105,8 +127,8 @@ export class _SatEngine {
   numClauses = 0;
   private watchHead = new Int32Array(32).fill(-1);
   private watchNext = new Int32Array(128);
-  /** Unit clauses added above level 0: re-asserted after every backjump. */
-  private lateUnits: number[] = [];
+  /** Unit clauses that could not be fixed at level 0 when added: a restart settles them at the next step. */
+  private deferredUnits: number[] = [];
   /** A clause found false when it was added; handled by the next propagate. */
   private pendingConflict = -1;
 
@@ -141,6 +163,7 @@ export class _SatEngine {
       this.seen = growInt8(this.seen, n);
       this.trail = grow(this.trail, n);
       this.trailLim = grow(this.trailLim, n + 1);
+      this.levelStamp = grow(this.levelStamp, n + 1);
       const activity = new Float64Array(this.level.length);
       activity.set(this.activity);
       this.activity = activity;
@@ -156,6 +179,18 @@ export class _SatEngine {
   /** Asks for `hooks.onTrue(variable)` the first time the variable propagates as true. */
   notifyWhenTrue(variable: number): void {
     this.notify[variable] = 1;
+  }
+
+  /** Whether a clause added since the last propagation is false. */
+  hasPendingConflict(): boolean {
+    return this.pendingConflict >= 0;
+  }
+
+  /** Whether `onTrue` is still due for this variable; clears the request, as the caller now does that work. */
+  takeNotification(variable: number): boolean {
+    if (this.notify[variable] !== 1) return false;
+    this.notify[variable] = 0;
+    return true;
   }
 
   /** 1 true, -1 false, 0 unassigned. */
@@ -174,12 +209,10 @@ export class _SatEngine {
   }
 
   /**
-   * Adds a clause at any point of the search. It is watched right away and,
-   * if it is unit or false under the current assignment, propagated or
-   * reported as a conflict by the next `propagate`. Callers adding clauses in
-   * the middle of a search should include a literal falsified at the current
-   * level (the package layer always does: ¬A for the solvable A being expanded)
-   * so that unit clauses imply at the right level.
+   * Adds a clause at any point of the search (lazy clause generation). It is
+   * watched right away; if it is unit under the current assignment its literal
+   * is implied at the level it would have had, and if it is false it is
+   * reported as a conflict by the next propagation step.
    */
   addClause(lits: ArrayLike<number>): number {
     const c = this.storeClause(lits, false);
@@ -229,14 +262,17 @@ export class _SatEngine {
     if (n === 1) {
       const lit = a[start];
       const val = this.vals[lit];
+      // Unit clauses are not watched: their literal is fixed at level 0 right
+      // away, or once the pending conflict is dealt with.
       if (val === FALSE) {
         if (this.pendingConflict < 0) this.pendingConflict = c;
+        else this.deferredUnits.push(c);
       } else if (val === 0) {
-        this.enqueue(lit, c);
+        this.enqueue(lit, c, 0);
+      } else if (this.level[lit >> 1] > 0) {
+        // True for now; it must become a level-0 fact before anything undoes it.
+        this.deferredUnits.push(c);
       }
-      // Not watched, so unless it is settled at level 0 it must be
-      // re-checked after every backjump (even while another conflict is pending).
-      if (this.vals[lit] === 0 || this.level[lit >> 1] > 0) this.lateUnits.push(c);
       return;
     }
     // Move the two best literals to the watch slots.
@@ -262,7 +298,7 @@ export class _SatEngine {
     if (v0 === FALSE) {
       if (this.pendingConflict < 0) this.pendingConflict = c;
     } else if (v0 === 0 && v1 === FALSE) {
-      this.enqueue(a[start], c);
+      this.enqueue(a[start], c, this.level[a[start + 1] >> 1]);
     }
   }
 
@@ -276,11 +312,11 @@ export class _SatEngine {
     }
   }
 
-  private enqueue(lit: number, reason: number): void {
+  private enqueue(lit: number, reason: number, level: number): void {
     const v = lit >> 1;
     this.vals[lit] = TRUE;
     this.vals[lit ^ 1] = FALSE;
-    this.level[v] = this.decisionLevel;
+    this.level[v] = level;
     this.reason[v] = reason;
     this.trail[this.trailLen++] = lit;
   }
@@ -341,7 +377,12 @@ export class _SatEngine {
           this.qhead = this.trailLen;
           return c;
         }
-        this.enqueue(other, c);
+        let level = 0;
+        for (let k = start; k < end; k++) {
+          const lit = arena[k];
+          if (lit !== other && this.level[lit >> 1] > level) level = this.level[lit >> 1];
+        }
+        this.enqueue(other, c, level);
         prev = w;
         w = following;
       }
@@ -349,38 +390,34 @@ export class _SatEngine {
     return -1;
   }
 
+  /** Undoes every assignment above level `target`, keeping lower-level literals that sit above it. */
   private cancelUntil(target: number): void {
     if (this.decisionLevel <= target) return;
     const stop = this.trailLim[target];
-    for (let i = this.trailLen - 1; i >= stop; i--) {
+    let kept = stop;
+    for (let i = stop; i < this.trailLen; i++) {
       const lit = this.trail[i];
+      if (this.level[lit >> 1] <= target) {
+        this.trail[kept++] = lit;
+        continue;
+      }
       this.vals[lit] = 0;
       this.vals[lit ^ 1] = 0;
       this.reason[lit >> 1] = -1;
     }
-    this.trailLen = stop;
+    this.trailLen = kept;
     if (stop < this.trailLowWater) this.trailLowWater = stop;
-    this.qhead = stop;
+    // Kept literals are propagated again: cheap, and keeps the watches honest.
+    if (this.qhead > stop) this.qhead = stop;
     this.decisionLevel = target;
-    if (this.lateUnits.length > 0) this.reassertLateUnits();
-  }
-
-  private reassertLateUnits(): void {
-    let kept = 0;
-    for (const c of this.lateUnits) {
-      const lit = this.arena[this.clauseStart[c]];
-      if (this.vals[lit] === 0) this.enqueue(lit, c);
-      else if (this.vals[lit] === FALSE && this.pendingConflict < 0) this.pendingConflict = c;
-      if (this.level[lit >> 1] > 0 || this.vals[lit] === FALSE) this.lateUnits[kept++] = c;
-    }
-    this.lateUnits.length = kept;
   }
 
   /** Opens a new decision level and assigns `lit` true. */
   private decideLiteral(lit: number): void {
     this.trailLim[this.decisionLevel++] = this.trailLen;
+    this.levelStamp[this.decisionLevel] = ++this.stamps;
     this.decisions++;
-    this.enqueue(lit, -1);
+    this.enqueue(lit, -1, this.decisionLevel);
   }
 
   private bump(v: number): void {
@@ -420,7 +457,8 @@ export class _SatEngine {
         if (this.level[v] >= this.decisionLevel) pathCount++;
         else learnt.push(q);
       }
-      while (this.seen[this.trail[index] >> 1] === 0) index--;
+      // Out-of-order literals of lower levels may sit between current-level ones.
+      while (this.seen[this.trail[index] >> 1] === 0 || this.level[this.trail[index] >> 1] !== this.decisionLevel) index--;
       p = this.trail[index];
       index--;
       this.seen[p >> 1] = 0;
@@ -448,7 +486,8 @@ export class _SatEngine {
     return backjump;
   }
 
-  private learn(): void {
+  /** Stores the clause in `learntScratch` and assigns its first literal at level `assertLevel`. */
+  private learn(assertLevel: number): void {
     const c = this.storeClause(this.learntScratch, true);
     const proof = this.proofScratch;
     this.proof = grow(this.proof, this.proofLen + proof.length);
@@ -456,11 +495,17 @@ export class _SatEngine {
     this.proofCount[c] = proof.length;
     for (let i = 0; i < proof.length; i++) this.proof[this.proofLen++] = proof[i];
     if (this.learntScratch.length > 1) this.watch(c);
-    else this.lateUnits.push(c);
-    // A late unit re-asserted by the backjump may already have settled the literal.
-    const lit = this.learntScratch[0];
-    if (this.vals[lit] === 0) this.enqueue(lit, c);
-    else if (this.vals[lit] === FALSE && this.pendingConflict < 0) this.pendingConflict = c;
+    this.enqueue(this.learntScratch[0], c, assertLevel);
+  }
+
+  private settleDeferredUnits(): void {
+    this.cancelUntil(0);
+    for (const c of this.deferredUnits) {
+      const lit = this.arena[this.clauseStart[c]];
+      if (this.vals[lit] === 0) this.enqueue(lit, c, 0);
+      else if (this.vals[lit] === FALSE && this.pendingConflict < 0) this.pendingConflict = c;
+    }
+    this.deferredUnits.length = 0;
   }
 
   /** Runs the search until the clauses are satisfied or proven unsatisfiable. */
@@ -470,6 +515,7 @@ export class _SatEngine {
     let conflictsSinceRestart = 0;
     let work = 0;
     for (;;) {
+      if (this.deferredUnits.length > 0 && this.pendingConflict < 0) this.settleDeferredUnits();
       let conflict = this.pendingConflict;
       this.pendingConflict = -1;
       if (conflict < 0) conflict = this.propagate();
@@ -485,8 +531,9 @@ export class _SatEngine {
         }
         if (highest < this.decisionLevel) this.cancelUntil(highest);
         const backjump = this.analyze(conflict);
-        this.cancelUntil(backjump);
-        this.learn();
+        const chronological = this.decisionLevel - backjump > this.options.chronoThreshold;
+        this.cancelUntil(chronological ? this.decisionLevel - 1 : backjump);
+        this.learn(backjump);
         conflictsSinceRestart++;
         if (conflictsSinceRestart >= restartLimit) {
           conflictsSinceRestart = 0;
@@ -496,8 +543,8 @@ export class _SatEngine {
         }
       } else {
         const lit = this.hooks.decide();
-        if (lit < 0) return "sat";
-        this.decideLiteral(lit);
+        if (lit === -1) return "sat";
+        if (lit >= 0) this.decideLiteral(lit);
       }
       if ((++work & 127) === 0) this.hooks.checkInterrupt();
     }

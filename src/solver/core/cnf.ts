@@ -41,7 +41,7 @@ export function solveCnf(numVars: number, clauses: readonly (readonly number[])[
       },
       checkInterrupt,
     },
-    { restartBase: 100 },
+    { restartBase: 100, chronoThreshold: 100 },
   );
   for (let v = 0; v < numVars; v++) engine.newVar();
   const toLit = (dimacs: number): number => {

@@ -17,7 +17,7 @@ export type ConflictEdge =
   | { kind: "requires"; from: number; to: number; versionSet: VersionSetId }
   /** `from` (root or solvable) constrains `to`'s name to `versionSet`, which `to` does not match. */
   | { kind: "constrains"; from: number; to: number; versionSet: VersionSetId }
-  /** `from` and `to` are candidates of one name and cannot both be installed. */
+  /** `from` and `to` are candidates of one name the proof uses; no two such can both be installed. */
   | { kind: "same-name"; from: number; to: number }
   /** `from` cannot be installed because its name is locked to `to`. */
   | { kind: "locked"; from: number; to: number }
@@ -92,10 +92,10 @@ export function buildConflictGraph(conflict: Conflict, provider: DependencyProvi
         edge({ kind: "constrains", from: nodeOf(cause.solvable), to: nodeOf(cause.conflicting), versionSet: cause.versionSet });
         break;
       case "forbid-multiple":
-        for (let i = 0; i < cause.solvables.length; i++) {
-          for (let j = i + 1; j < cause.solvables.length; j++) {
-            edge({ kind: "same-name", from: nodeOf(cause.solvables[i]), to: nodeOf(cause.solvables[j]) });
-          }
+        // A chain, not every pair: a name can have thousands of candidates,
+        // and any two candidates of one name exclude each other anyway.
+        for (let i = 1; i < cause.solvables.length; i++) {
+          edge({ kind: "same-name", from: nodeOf(cause.solvables[i - 1]), to: nodeOf(cause.solvables[i]) });
         }
         break;
       case "locked":

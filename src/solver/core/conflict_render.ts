@@ -50,7 +50,9 @@ export function renderConflictGraph(graph: ConflictGraph, provider: DependencyPr
   // requirement are not taken together: each is judged against what was taken
   // before the requirement, and the first that works stays taken.
   let taken = new Set<number>();
-  const committed = (n: number): boolean => n === 0 || taken.has(n) || status.get(n) === "active";
+  /** The candidates being explained on the current path (ancestors). */
+  const active = new Set<number>();
+  const committed = (n: number): boolean => n === 0 || taken.has(n) || active.has(n);
 
   /** Why a node cannot be installed given what is accepted so far, or undefined. */
   const clash = (n: number): string | undefined => {
@@ -67,16 +69,19 @@ export function renderConflictGraph(graph: ConflictGraph, provider: DependencyPr
       if (e.kind === "constrains" && committed(e.from)) {
         return `${d} cannot be installed, because ${describe(e.from)} constrains ${provider.displayVersionSet(e.versionSet)}.`;
       }
-      if (e.kind === "same-name" && committed(e.from)) {
-        return `${d} cannot be installed alongside ${describe(e.from)}: only one ${nameOf(n)} can be installed.`;
-      }
     }
     for (const e of out.get(n) ?? []) {
       if (e.kind === "constrains" && committed(e.to)) {
         return `${d} cannot be installed, because it constrains ${provider.displayVersionSet(e.versionSet)}, which rules out ${describe(e.to)}.`;
       }
-      if (e.kind === "same-name" && committed(e.to)) {
-        return `${d} cannot be installed alongside ${describe(e.to)}: only one ${nameOf(n)} can be installed.`;
+    }
+    const node = graph.nodes[n];
+    if (node.kind === "solvable") {
+      for (const m of [...taken, ...active]) {
+        const other = graph.nodes[m];
+        if (m !== n && other.kind === "solvable" && other.name === node.name) {
+          return `${d} cannot be installed alongside ${describe(m)}: only one ${nameOf(n)} can be installed.`;
+        }
       }
     }
     return undefined;
@@ -128,7 +133,9 @@ export function renderConflictGraph(graph: ConflictGraph, provider: DependencyPr
       return { ok: false, tree: { text: reason, children: [] } };
     }
     status.set(n, "active");
+    active.add(n);
     const groups = [...requirementGroups(n)].map(([vs, targets]) => evaluateGroup(vs, targets));
+    active.delete(n);
     const ok = groups.every((g) => g.ok);
     status.set(n, ok ? "ok" : "failed");
     if (ok) taken.add(n);

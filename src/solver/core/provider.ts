@@ -40,7 +40,11 @@ export interface DependencyProvider {
   versionSetName(versionSet: VersionSetId): NameId;
   /** The name a solvable belongs to. */
   solvableName(solvable: SolvableId): NameId;
-  /** Dependencies of one solvable. Called at most once per solvable, only when it becomes installed in the search. */
+  /**
+   * Dependencies of one solvable. Called at most once per solvable, and only
+   * for solvables the search installs or is about to try, never for the rest
+   * of a huge index.
+   */
   dependencies(solvable: SolvableId): Dependencies;
   /** For explanations, e.g. "numpy 2.1.0". */
   displaySolvable(solvable: SolvableId): string;

@@ -101,3 +101,16 @@ test("stats count the work done", () => {
   assert.equal(result.stats.solvablesExpanded, 2);
   assert.equal(typeof solve, "function");
 });
+
+test("solving twice gives the same answer", () => {
+  const universe = {
+    top: { 1: { requires: ["left", "right"] }, 2: { requires: ["left >=2", "right ==3"] } },
+    left: { 1: { requires: ["base ==1"] }, 2: { requires: ["base ==2"] } },
+    right: { 1: { requires: ["base ==1"] }, 2: { requires: ["base ==1"] }, 3: { requires: ["base ==3"] } },
+    base: { 1: {}, 2: {}, 3: {} },
+  };
+  const first = solveToy(universe, { requires: ["top"] });
+  const second = solveToy(universe, { requires: ["top"] });
+  assert.deepEqual(first.installed, second.installed);
+  assert.deepEqual(first.result.stats, second.result.stats);
+});
