@@ -3,6 +3,7 @@ import { isCondaguardError } from "../conda/index.js";
 import type { CommandResult } from "./command.js";
 import { infoCommand } from "./commands/info.js";
 import { searchCommand } from "./commands/search.js";
+import { solveCommand } from "./commands/solve.js";
 import { packageVersion } from "./version.js";
 
 /** Where the CLI writes; injected so tests run commands in-process. */
@@ -10,6 +11,8 @@ export interface CliIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
+  /** Standard input, for `solve --case -`; defaults to the process's. */
+  readStdin?: () => Promise<string>;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -53,7 +56,39 @@ function buildProgram(io: CliIO, done: (result: CommandResult) => void): Command
     done(await searchCommand(spec, toChannelFlags(opts), io.env));
   });
 
+  channelOptions(
+    program
+      .command("solve")
+      .description("resolve specs to one consistent set of packages for a platform, or explain why none exists")
+      .argument("[specs...]", "MatchSpecs, e.g. 'python 3.11.*' pip 'numpy >=1.26'")
+      .option("--channel-priority <mode>", "strict, flexible or disabled (default: from .condarc)")
+      .option("--virtual-package <name=version=build>", "add or replace a virtual package, e.g. __cuda=12.4=0 (repeatable)", collect)
+      .option("--timeout <seconds>", "stop the solve after this many seconds")
+      .option("--case <file>", "run one solver conformance case (a file, or - for stdin) and print its result"),
+  ).action(async (specs: string[], opts: Record<string, unknown>) => {
+    done(
+      await solveCommand(
+        specs,
+        {
+          ...toChannelFlags(opts),
+          channelPriority: opts.channelPriority as string | undefined,
+          virtualPackage: opts.virtualPackage as string[] | undefined,
+          timeout: opts.timeout as string | undefined,
+          case: opts.case as string | undefined,
+        },
+        io.env,
+        io.readStdin ?? readAll,
+      ),
+    );
+  });
+
   return program;
+}
+
+async function readAll(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function toChannelFlags(opts: Record<string, unknown>): {

@@ -22,7 +22,11 @@ export type UpdateModifier =
 export interface SolveTask {
   /** Requested MatchSpecs, conda syntax. */
   specs: readonly string[];
-  /** Every candidate record of a package name, in any order; `[]` when the name is unknown. */
+  /**
+   * Every candidate record of a package name, in any order; `[]` when the name is unknown.
+   * Records of other subdirs may be included: they are never candidates, but
+   * let a "not found" error say which platforms do have the package.
+   */
   records: (name: string) => readonly PackageRecord[];
   /** Channel base URLs (a record's `channel`) in priority order, highest first. */
   channels: readonly string[];
@@ -55,6 +59,33 @@ export interface SolveTask {
   semantics?: SolveSemantics;
   /** Stop with `SolveTimeoutError` after this many milliseconds. */
   timeoutMs?: number;
+  /**
+   * Every package name `records` knows, when cheap to list: used for specs whose
+   * name is a pattern (`*[track_features=mkl]`) and for "did you mean" hints.
+   */
+  packageNames?: () => Iterable<string>;
+  /** Records that must be kept exactly (rattler `pinned_packages`). */
+  pinnedRecords?: readonly PackageRecord[];
+  /** Installed packages that are always updated (conda default: ca-certificates, certifi, openssl). */
+  aggressiveUpdatePackages?: readonly string[];
+  /** conda: update conda itself when solving for conda's own prefix. */
+  autoUpdateConda?: boolean;
+  /** conda: the target prefix is conda's own (conda is never downgraded there implicitly). */
+  targetIsCondaPrefix?: boolean;
+  /** Remove only the named packages, even if that breaks the environment. */
+  forceRemove?: boolean;
+  /** Do not apply `pinned`. */
+  ignorePinned?: boolean;
+  /** Reinstall requested packages even if already installed (no effect on the final set). */
+  forceReinstall?: boolean;
+  /** libmamba: the specs are update jobs (get the best version) rather than install jobs. */
+  specsAreUpdates?: boolean;
+  /** libmamba: also remove dependencies that are no longer needed after a remove or update. */
+  cleanDependencies?: boolean;
+  /** libmamba: installed package names that must stay as they are. */
+  keep?: readonly string[];
+  /** libmamba: whether installed packages may be downgraded by an update. */
+  allowDowngrade?: boolean;
 }
 
 /** A successful solve: the records of the final environment (virtual packages excluded). */

@@ -1,0 +1,589 @@
+import { MatchSpec, Version, virtualPackageRecord } from "../conda/index.js";
+import type { PackageRecord, VirtualPackage } from "../conda/index.js";
+import type { Dependencies, DependencyProvider, NameId, SolvableId, VersionSetId } from "./core/index.js";
+import { candidateKey, compareBuildKeys, compareCandidateKeys, compareCandidateTail } from "./candidate_order.js";
+import type { CandidateKey, OrderOptions } from "./candidate_order.js";
+import type { ChannelPriority } from "./task.js";
+
+/** Everything the provider needs to know about one solve. */
+export interface CondaProviderOptions {
+  /** Every record of a name (any subdir; only the solve's subdir and `noarch` become candidates). */
+  records: (name: string) => readonly PackageRecord[];
+  /** Every known package name, for specs whose name is a pattern (`*[track_features=mkl]`). */
+  packageNames?: () => Iterable<string>;
+  /** Channel base URLs, highest priority first. */
+  channels: readonly string[];
+  subdir: string;
+  virtualPackages?: readonly VirtualPackage[];
+  priority: ChannelPriority;
+  /** Records that are candidates even if no channel lists them (the installed environment). */
+  extraRecords?: readonly PackageRecord[];
+  /** Legacy features turned on in this solve (a tracker is requested or installed). */
+  activeFeatures?: ReadonlySet<string>;
+  /** Whether a record's legacy `features` require a record that tracks them (conda classic). */
+  legacyFeatures?: boolean;
+  /** Records with a later timestamp (ms) are not candidates. */
+  excludeNewer?: number;
+  /**
+   * Compare builds of one version by the versions their dependencies allow
+   * before their build numbers (conda maximises every version before any
+   * build number); otherwise build number first (rattler, libmamba).
+   */
+  dependenciesBeforeBuild?: boolean;
+  /** Names whose versions are preferred lowest first; `"all"` for every name. */
+  lowestNames?: ReadonlySet<string> | "all";
+}
+
+interface _VersionSet {
+  name: NameId;
+  text: string;
+  test: (record: PackageRecord) => boolean;
+}
+
+const _NO_RECORDS: readonly PackageRecord[] = [];
+
+interface _DependencyInfo {
+  text: string;
+  /** The spec carries more than a name (a version or build). */
+  versioned: boolean;
+  /** Highest version the spec allows; undefined until asked, null when none. */
+  best: Version | null | undefined;
+}
+
+/** A record being sorted: its key and, on demand, its dependencies. */
+interface _Keyed extends CandidateKey {
+  deps?: Map<string, _DependencyInfo>;
+}
+
+
+/** The identity of a record across the channels and the installed environment. */
+export function recordIdentity(record: PackageRecord): string {
+  return `${record.channel}|${record.subdir}|${record.name}|${record.version}|${record.build}|${record.build_number}`;
+}
+
+/** The package name at the front of a dependency spec (`python >=3.9` -> `python`), without parsing it. */
+function _depName(spec: string): string {
+  let i = 0;
+  while (i < spec.length && spec.charCodeAt(i) === 32) i++;
+  const start = i;
+  for (; i < spec.length; i++) {
+    const c = spec[i];
+    if (c === " " || c === "=" || c === "<" || c === ">" || c === "!" || c === "~" || c === "[") break;
+  }
+  return spec.slice(start, i);
+}
+
+/** Whether `record` is the .tar.bz2 archive of the build whose .conda archive is `kept`. */
+function _isTarBz2Twin(record: PackageRecord, kept: PackageRecord): boolean {
+  return (
+    record.build === kept.build &&
+    record.version === kept.version &&
+    record.build_number === kept.build_number &&
+    record.subdir === kept.subdir &&
+    record.channel === kept.channel &&
+    record.fn.endsWith(".tar.bz2") &&
+    kept.fn.endsWith(".conda")
+  );
+}
+
+/** Whether a spec failed to parse only because of a malformed md5/sha256 value. */
+export function _isBadHash(err: unknown): boolean {
+  return err instanceof Error && /expected a hexadecimal (md5|sha256)/.test(err.message);
+}
+
+function isPatternName(name: string): boolean {
+  return name === "*" || name.includes("*") || (name.startsWith("^") && name.endsWith("$"));
+}
+
+/**
+ * The conda encoding of packages for the SAT core: one solvable per record,
+ * one version set per distinct MatchSpec text, records sorted once per name
+ * in conda's preference order. Specs whose name is a pattern become a
+ * pseudo-package with one pseudo-candidate per matching real name (each
+ * requiring the spec restricted to that name), so the core still sees one
+ * name per version set. Pseudo-packages never appear in a result.
+ */
+export class CondaProvider implements DependencyProvider {
+  readonly names: string[] = [];
+  /** Solvable id -> record (pseudo-candidates get a placeholder record). */
+  readonly records: PackageRecord[] = [];
+  /** Solvable id -> true for pseudo-candidates. */
+  readonly pseudo: boolean[] = [];
+  private readonly nameIds = new Map<string, NameId>();
+  private readonly solvableNames: NameId[] = [];
+  private readonly nameCandidates: (SolvableId[] | undefined)[] = [];
+  private readonly rank: number[] = [];
+  private readonly versionSets: _VersionSet[] = [];
+  private readonly versionSetIds = new Map<string, VersionSetId>();
+  private readonly dependencyCache: (Dependencies | undefined)[] = [];
+  private readonly pseudoTarget: (VersionSetId | undefined)[] = [];
+  private readonly identities = new Map<NameId, Map<string, SolvableId>>();
+  private readonly channelRanks = new Map<string, number>();
+  private readonly extraByName = new Map<string, PackageRecord[]>();
+  private readonly virtualByName = new Map<string, PackageRecord[]>();
+  private readonly order: OrderOptions;
+  private readonly activeFeatures: ReadonlySet<string>;
+  /** Candidates that the subdir or `excludeNewer` left out, by name, for "not found" hints. */
+  readonly hiddenRecords = new Map<string, PackageRecord[]>();
+
+  constructor(private readonly options: CondaProviderOptions) {
+    options.channels.forEach((c, i) => {
+      if (!this.channelRanks.has(c)) this.channelRanks.set(c, i);
+    });
+    for (const r of options.extraRecords ?? []) {
+      const list = this.extraByName.get(r.name);
+      if (list === undefined) this.extraByName.set(r.name, [r]);
+      else list.push(r);
+    }
+    for (const vp of options.virtualPackages ?? []) {
+      const list = this.virtualByName.get(vp.name) ?? [];
+      list.push(virtualPackageRecord(vp, options.subdir));
+      this.virtualByName.set(vp.name, list);
+    }
+    this.order = { priority: options.priority, lowest: false };
+    this.activeFeatures = options.activeFeatures ?? new Set();
+  }
+
+  // ---- ids -------------------------------------------------------------
+
+  /** The id of a package name (created on first use). */
+  nameId(name: string): NameId {
+    let id = this.nameIds.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.names.push(name);
+      this.nameIds.set(name, id);
+    }
+    return id;
+  }
+
+  /** Rank of a channel URL in the channel list; unknown channels rank last. */
+  channelRank(channel: string): number {
+    return this.channelRanks.get(channel) ?? this.options.channels.length;
+  }
+
+  /**
+   * The version set of a MatchSpec text (parsed once). Throws `MatchSpecError`
+   * for a bad spec. A pattern name gives a pseudo-package's version set.
+   */
+  versionSet(text: string): VersionSetId {
+    const known = this.versionSetIds.get(text);
+    if (known !== undefined) return known;
+    let spec: MatchSpec;
+    try {
+      spec = MatchSpec.parse(text);
+    } catch (err) {
+      // A malformed hash cannot match any record: such a spec finds nothing rather than being invalid.
+      if (!_isBadHash(err)) throw err;
+      const name = text.split(/[\s=<>!~\[]/)[0].toLowerCase();
+      const id = this.addVersionSet(`nothing\u0000${text}`, this.nameId(name), text, () => false);
+      this.versionSetIds.set(text, id);
+      return id;
+    }
+    let id: VersionSetId;
+    if (isPatternName(spec.name)) {
+      const pseudoName = `${spec.toString()}`;
+      id = this.addVersionSet(`\u0000pattern\u0000${pseudoName}`, this.nameId(`\u0000${pseudoName}`), pseudoName, () => true);
+      this.patternSpecs.set(this.nameId(`\u0000${pseudoName}`), spec);
+    } else {
+      id = this.addVersionSet(`spec\u0000${text}`, this.nameId(spec.name), text.trim(), (r) => spec.match(r));
+    }
+    this.versionSetIds.set(text, id);
+    return id;
+  }
+
+  private readonly patternSpecs = new Map<NameId, MatchSpec>();
+
+  private readonly systemSets = new Set<VersionSetId>();
+
+  /** The requirement that the system's virtual package `name` is installed (it always can be). */
+  systemVersionSet(name: string): VersionSetId {
+    const have = (this.virtualByName.get(name) ?? []).map((r) => r.version).join(", ");
+    const id = this.addVersionSet(`system\u0000${name}`, this.nameId(name), `the target system's ${name} ${have}`.trim(), () => true);
+    this.systemSets.add(id);
+    return id;
+  }
+
+  /** A version set matching exactly one solvable. */
+  exactVersionSet(solvable: SolvableId): VersionSetId {
+    const record = this.records[solvable];
+    return this.addVersionSet(`exact\u0000${solvable}`, this.solvableNames[solvable], this.displaySolvable(solvable), (r) => r === record);
+  }
+
+  /** A version set matching the records of `name` that the spec text matches (for pattern specs). */
+  restrictedVersionSet(spec: MatchSpec, name: string): VersionSetId {
+    return this.addVersionSet(`restricted\u0000${spec.toString()}\u0000${name}`, this.nameId(name), `${name} ${spec.toString()}`, (r) => spec.match(r));
+  }
+
+  /** A version set with an arbitrary test, e.g. "numpy other than the installed build". */
+  customVersionSet(key: string, name: string, display: string, test: (record: PackageRecord) => boolean): VersionSetId {
+    return this.addVersionSet(`custom\u0000${key}`, this.nameId(name), display, test);
+  }
+
+  private addVersionSet(key: string, name: NameId, text: string, test: (r: PackageRecord) => boolean): VersionSetId {
+    const known = this.versionSetIds.get(key);
+    if (known !== undefined) return known;
+    const id = this.versionSets.length;
+    this.versionSets.push({ name, text, test });
+    this.versionSetIds.set(key, id);
+    return id;
+  }
+
+  /** The solvable of a record (by identity), after its name's candidates were built; undefined if it is no candidate. */
+  solvableOf(record: PackageRecord): SolvableId | undefined {
+    const name = this.nameId(record.name);
+    let index = this.identities.get(name);
+    if (index === undefined) {
+      // Built on first use: only installed, locked and favored records are looked up.
+      index = new Map();
+      for (const s of this.candidates(name)) {
+        const id = recordIdentity(this.records[s]);
+        if (!index.has(id)) index.set(id, s);
+      }
+      this.identities.set(name, index);
+    }
+    return index.get(recordIdentity(record));
+  }
+
+  /** Candidates of a name in preference order (most preferred first). */
+  sortedCandidates(name: string): readonly SolvableId[] {
+    return this.candidates(this.nameId(name));
+  }
+
+  /** Whether a candidate built so far has the legacy feature `feature` in its `features`. */
+  hasFeaturedCandidate(feature: string): boolean {
+    return this.records.some((r) => r.features !== undefined && r.features.split(/[\s,]+/).includes(feature));
+  }
+
+  /** Whether the solvable is a pseudo-candidate (never part of a result). */
+  isPseudo(solvable: SolvableId): boolean {
+    return this.pseudo[solvable] === true;
+  }
+
+  /** Whether any candidate of the name matches the version set. */
+  versionSetTest(vs: VersionSetId): (record: PackageRecord) => boolean {
+    return this.versionSets[vs].test;
+  }
+
+  // ---- DependencyProvider ------------------------------------------------
+
+  candidates(name: NameId): readonly SolvableId[] {
+    const known = this.nameCandidates[name];
+    if (known !== undefined) return known;
+    const text = this.names[name];
+    const out = text.startsWith("\u0000") ? this.pseudoCandidates(name) : this.realCandidates(text);
+    this.nameCandidates[name] = out;
+    return out;
+  }
+
+  private realCandidates(name: string): SolvableId[] {
+    let source: readonly PackageRecord[];
+    if (name.startsWith("__")) source = this.virtualByName.get(name) ?? _NO_RECORDS;
+    else if (name.endsWith("@") && this.options.legacyFeatures === true) return this.featureCandidates(name);
+    else source = this.options.records(name);
+    const { subdir, excludeNewer } = this.options;
+    const picked: PackageRecord[] = [];
+    const hidden: PackageRecord[] = [];
+    for (const r of source) {
+      if (r.subdir !== subdir && r.subdir !== "noarch" && !name.startsWith("__")) {
+        hidden.push(r);
+        continue;
+      }
+      if (excludeNewer !== undefined && r.timestamp !== undefined && r.timestamp > excludeNewer) {
+        hidden.push(r);
+        continue;
+      }
+      picked.push(r);
+    }
+    if (hidden.length > 0) this.hiddenRecords.set(name, hidden);
+    let channelRecords = picked;
+    if (this.options.priority === "strict" && picked.length > 0) {
+      let best = Infinity;
+      for (const r of picked) best = Math.min(best, this.channelRank(r.channel));
+      channelRecords = picked.filter((r) => this.channelRank(r.channel) === best);
+    }
+    const all = channelRecords === picked ? picked : [...channelRecords];
+    const extras = this.extraByName.get(name);
+    if (extras !== undefined) {
+      const known = new Set(all.map(recordIdentity));
+      for (const r of extras) {
+        const id = recordIdentity(r);
+        if (!known.has(id)) {
+          known.add(id);
+          all.push(r);
+        }
+      }
+    }
+    const lowest = this.options.lowestNames === "all" || (this.options.lowestNames?.has(name) ?? false);
+    const order: OrderOptions = lowest ? { ...this.order, lowest: true } : this.order;
+    const keyed: _Keyed[] = all.map((record) => candidateKey(record, this.channelRank(record.channel), this.activeFeatures));
+    const depsFirst = this.options.dependenciesBeforeBuild === true;
+    keyed.sort(
+      (a, b) =>
+        compareCandidateKeys(a, b, order) ||
+        (depsFirst ? this.compareDependencies(a, b, lowest, true) : compareBuildKeys(a, b)) ||
+        (depsFirst ? compareBuildKeys(a, b) : this.compareDependencies(a, b, lowest, false)) ||
+        compareCandidateTail(a, b),
+    );
+    const nameId = this.nameId(name);
+    const out: SolvableId[] = [];
+    // The .conda and .tar.bz2 archives of one build sort next to each other (.conda first): keep the .conda only.
+    let previous: PackageRecord | undefined;
+    for (const { record } of keyed) {
+      if (previous !== undefined && _isTarBz2Twin(record, previous)) continue;
+      previous = record;
+      const s = this.records.length;
+      this.records.push(record);
+      this.solvableNames.push(nameId);
+      this.rank.push(out.length);
+      out.push(s);
+    }
+    return out;
+  }
+
+  /**
+   * conda classic's feature record `mkl@`: the one candidate of a legacy
+   * feature, tracking it. A record with `features: mkl` requires it, and
+   * `*[track_features=mkl]` matches it, so turning a feature on costs one
+   * tracked feature and no real package. Never part of a result.
+   */
+  private featureCandidates(name: string): SolvableId[] {
+    const s = this.records.length;
+    this.records.push({
+      name,
+      version: "0",
+      build: "0",
+      build_number: 0,
+      subdir: "noarch",
+      fn: "",
+      url: "",
+      channel: "",
+      depends: [],
+      constrains: [],
+      track_features: [name.slice(0, -1)],
+    });
+    this.pseudo[s] = true;
+    this.solvableNames.push(this.nameId(name));
+    this.rank.push(0);
+    return [s];
+  }
+
+  private readonly bestVersions = new Map<string, Version | null>();
+  private readonly parsedVersions = new Map<string, Version | undefined>();
+  /** Version.tryParse with a cache: records of one name share few version strings. */
+  private readonly parseVersion = (text: string): Version | undefined => {
+    if (this.parsedVersions.has(text)) return this.parsedVersions.get(text);
+    const v = Version.tryParse(text);
+    this.parsedVersions.set(text, v);
+    return v;
+  };
+
+  /** The parsed version of a candidate (undefined when it does not parse). */
+  versionOf(solvable: SolvableId): Version | undefined {
+    return this.parseVersion(this.records[solvable].version);
+  }
+
+
+
+  private readonly byVersionDesc = new Map<string, Array<{ record: PackageRecord; version: Version }>>();
+
+  /** Records of a name for the solve's platform with a parsable version, highest version first (built once). */
+  private recordsByVersion(name: string): Array<{ record: PackageRecord; version: Version }> {
+    let list = this.byVersionDesc.get(name);
+    if (list !== undefined) return list;
+    const source = name.startsWith("__") ? (this.virtualByName.get(name) ?? _NO_RECORDS) : this.options.records(name);
+    list = [];
+    for (const record of source) {
+      if (record.subdir !== this.options.subdir && record.subdir !== "noarch" && !name.startsWith("__")) continue;
+      const version = this.parseVersion(record.version);
+      if (version !== undefined) list.push({ record, version });
+    }
+    list.sort((a, b) => b.version.compare(a.version));
+    this.byVersionDesc.set(name, list);
+    return list;
+  }
+
+  /** The highest version any record of the solve's platform offers for a dependency spec (null: none). */
+  private bestVersionFor(text: string): Version | null {
+    const known = this.bestVersions.get(text);
+    if (known !== undefined) return known;
+    let best: Version | null = null;
+    try {
+      const spec = MatchSpec.parse(text);
+      for (const { record, version } of this.recordsByVersion(spec.name)) {
+        if (spec.match(record)) {
+          best = version;
+          break;
+        }
+      }
+    } catch {
+      best = null;
+    }
+    this.bestVersions.set(text, best);
+    return best;
+  }
+
+  /**
+   * Between builds that tie on everything else, prefer the one whose
+   * dependencies allow higher versions (numpy built for python 3.3 over the
+   * one for 2.6): conda maximises the versions of dependencies, rattler
+   * sorts this way. The first shared dependency that differs decides; with
+   * `bothVersioned`, only dependencies that carry a version on both sides count.
+   */
+  private compareDependencies(a: _Keyed, b: _Keyed, lowest: boolean, bothVersioned: boolean): number {
+    if (a.record.depends.length === 0 || b.record.depends.length === 0) return 0;
+    const depsA = (a.deps ??= this.dependencyInfo(a.record));
+    const depsB = (b.deps ??= this.dependencyInfo(b.record));
+    for (const [name, da] of depsA) {
+      const db = depsB.get(name);
+      if (db === undefined || db.text === da.text) continue;
+      if (bothVersioned && (!da.versioned || !db.versioned)) continue;
+      const va = (da.best ??= this.bestVersionFor(da.text));
+      const vb = (db.best ??= this.bestVersionFor(db.text));
+      if (va === null || vb === null) {
+        if (va !== vb) return va === null ? 1 : -1;
+        continue;
+      }
+      const c = va.compare(vb);
+      if (c !== 0) return lowest ? c : -c;
+    }
+    return 0;
+  }
+
+  /** Dependencies of a record by name, with the best version each allows (filled in on first use). */
+  private dependencyInfo(record: PackageRecord): Map<string, _DependencyInfo> {
+    const out = new Map<string, _DependencyInfo>();
+    for (const text of record.depends) {
+      const name = _depName(text);
+      out.set(name, { text, versioned: text.trim().length > name.length, best: undefined });
+    }
+    return out;
+  }
+
+
+  private pseudoCandidates(name: NameId): SolvableId[] {
+    const spec = this.patternSpecs.get(name);
+    const out: SolvableId[] = [];
+    if (spec === undefined || this.options.packageNames === undefined) return out;
+    const names = new Set<string>(this.options.packageNames());
+    for (const n of this.virtualByName.keys()) names.add(n);
+    for (const n of this.extraByName.keys()) names.add(n);
+    const ordered = [...names].sort();
+    if (this.options.legacyFeatures === true) ordered.unshift(...(spec.trackFeatures ?? []).map((f) => `${f}@`));
+    for (const real of ordered) {
+      const candidates = this.candidates(this.nameId(real));
+      if (!candidates.some((s) => spec.match(this.records[s]))) continue;
+      const s = this.records.length;
+      this.records.push({
+        name: this.names[name].slice(1),
+        version: "0",
+        build: real,
+        build_number: 0,
+        subdir: this.options.subdir,
+        fn: "",
+        url: "",
+        channel: "",
+        depends: [],
+        constrains: [],
+        track_features: [],
+      });
+      this.pseudo[s] = true;
+      this.solvableNames.push(name);
+      this.rank.push(out.length);
+      this.pseudoTarget[s] = this.restrictedVersionSet(spec, real);
+      out.push(s);
+    }
+    return out;
+  }
+
+  sortCandidates(solvables: SolvableId[]): void {
+    solvables.sort((a, b) => this.rank[a] - this.rank[b]);
+  }
+
+  filterCandidates(versionSet: VersionSetId, candidates: readonly SolvableId[], inverse: boolean): readonly SolvableId[] {
+    const test = this.versionSets[versionSet].test;
+    const out: SolvableId[] = [];
+    for (const s of candidates) {
+      if (test(this.records[s]) !== inverse) out.push(s);
+    }
+    return out;
+  }
+
+  versionSetName(versionSet: VersionSetId): NameId {
+    return this.versionSets[versionSet].name;
+  }
+
+  solvableName(solvable: SolvableId): NameId {
+    return this.solvableNames[solvable];
+  }
+
+  dependencies(solvable: SolvableId): Dependencies {
+    const cached = this.dependencyCache[solvable];
+    if (cached !== undefined) return cached;
+    const deps = this.computeDependencies(solvable);
+    this.dependencyCache[solvable] = deps;
+    return deps;
+  }
+
+  private computeDependencies(solvable: SolvableId): Dependencies {
+    const target = this.pseudoTarget[solvable];
+    if (target !== undefined) return { requires: [target], constrains: [] };
+    const record = this.records[solvable];
+    const requires: VersionSetId[] = [];
+    const constrains: VersionSetId[] = [];
+    try {
+      for (const dep of record.depends) requires.push(this.versionSet(dep));
+      if (this.options.legacyFeatures === true && record.features !== undefined) {
+        for (const f of record.features.split(/[\s,]+/)) {
+          if (f !== "") requires.push(this.customVersionSet(`feature\u0000${f}`, `${f}@`, `the ${f} feature`, () => true));
+        }
+      }
+      for (const dep of record.depends) {
+        if (MatchSpec.parse(dep).extras !== undefined) throw new Error(`'${dep}' asks for extras`);
+      }
+      for (const c of record.constrains) {
+        const spec = MatchSpec.parse(c);
+        if (spec.extras !== undefined) throw new Error(`'${c}' asks for extras`);
+        if (isPatternName(spec.name)) continue;
+        constrains.push(this.versionSet(c));
+      }
+    } catch (err) {
+      return { unknown: `its metadata has an invalid dependency (${err instanceof Error ? err.message : String(err)})` };
+    }
+    return { requires, constrains };
+  }
+
+  displaySolvable(solvable: SolvableId): string {
+    const r = this.records[solvable];
+    if (this.isPseudo(solvable)) return r.name.endsWith("@") ? `the ${r.name.slice(0, -1)} feature` : `${r.name} (as ${r.build})`;
+    const sameVersion = this.candidates(this.solvableNames[solvable]).filter((s) => this.records[s].version === r.version);
+    return sameVersion.length > 1 ? `${r.name} ${r.version} ${r.build}` : `${r.name} ${r.version}`;
+  }
+
+  displayMergedSolvables(solvables: readonly SolvableId[]): string {
+    if (solvables.length === 0) return "";
+    const name = this.records[solvables[0]].name;
+    const versions: string[] = [];
+    for (const s of solvables) {
+      const v = this.isPseudo(s) ? this.records[s].build : this.records[s].version;
+      if (!versions.includes(v)) versions.push(v);
+    }
+    if (versions.length > 6) return `${name} ${versions.slice(0, 3).join(" | ")} | … | ${versions[versions.length - 1]} (${versions.length} versions)`;
+    return `${name} ${versions.join(" | ")}`;
+  }
+
+  displayVersionSet(versionSet: VersionSetId): string {
+    const { text, name } = this.versionSets[versionSet];
+    const nameText = this.names[name];
+    if (!nameText.startsWith("__") || this.systemSets.has(versionSet)) return text;
+    // A virtual package: say what the system has, which is what a user can check.
+    const system = this.virtualByName.get(nameText);
+    if (system === undefined || system.length === 0) return `${text} (the target system has no ${nameText})`;
+    return `${text} (the target system has ${system.map((r) => `${nameText} ${r.version}`).join(", ")})`;
+  }
+
+  displayName(name: NameId): string {
+    const text = this.names[name];
+    return text.startsWith("\u0000") ? text.slice(1) : text;
+  }
+}
