@@ -41,6 +41,8 @@ async function main(): Promise<void> {
     };
     await run(["info", ...channelArgs]);
     for (const dep of spec.dependencies) await run(["search", dep, ...channelArgs]);
+    console.log("\n# Resolve every conda spec of the environment file into one consistent set:");
+    await run(["solve", ...spec.dependencies, ...channelArgs, "--virtual-package", "__glibc=2.28=0"]);
     console.log("\n# The second search of the same channel revalidates the cached repodata instead of downloading it:");
     await run(["search", "python 3.11.*", ...channelArgs]);
     if (server !== undefined) {

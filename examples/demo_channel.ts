@@ -31,7 +31,8 @@ const PLATFORM_PACKAGES: DemoPackage[] = [
   { name: "libzlib", version: "1.3.1", build: "h0_1", depends: [] },
   ...PYTHONS.map((v) => {
     const mm = v.split(".").slice(0, 2).join(".");
-    return { name: "numpy", version: "1.26.4", build: `py${mm.replace(".", "")}h0_0`, depends: [`python >=${mm},<${mm}.0a0`, `python_abi ${mm}.* *_cp${mm.replace(".", "")}`] };
+    const next = `3.${Number(mm.split(".")[1]) + 1}`;
+    return { name: "numpy", version: "1.26.4", build: `py${mm.replace(".", "")}h0_0`, depends: [`python >=${mm},<${next}.0a0`, `python_abi ${mm}.* *_cp${mm.replace(".", "")}`] };
   }),
 ];
 
