@@ -40,11 +40,16 @@ export interface OrderOptions {
   lowest: boolean;
 }
 
-/** Builds the sort key of a record; `channelRank` and the active legacy features come from the solve. */
+/**
+ * Builds the sort key of a record; `channelRank` and the active legacy
+ * features come from the solve. `versionKey` may be passed when the caller
+ * already has `fastVersionKey(record.version)` (e.g. cached per version text).
+ */
 export function candidateKey(
   record: PackageRecord,
   channelRank: number,
   activeFeatures: ReadonlySet<string>,
+  versionKey: string | undefined = fastVersionKey(record.version),
 ): CandidateKey {
   let active = 0;
   let inactive = 0;
@@ -61,7 +66,7 @@ export function candidateKey(
     inactiveFeatures: inactive,
     activeFeatures: active,
     channelRank,
-    versionKey: fastVersionKey(record.version),
+    versionKey,
     version: undefined,
     versionText: record.version,
     buildNumber: record.build_number,
@@ -101,6 +106,38 @@ export function fastVersionKey(text: string): string | undefined {
   }
   if (zerosFrom >= 0) codes.length = Math.max(zerosFrom, 3);
   return String.fromCharCode(...codes);
+}
+
+const NUMERIC_BASE = 8192;
+
+/**
+ * A number whose order is conda's version order, for versions of at most
+ * four numbers below 8192 made of digits and dots only (missing numbers
+ * count as 0, as trailing zeros do in conda: 1.0 == 1); NaN for anything
+ * else. Agrees with `fastVersionKey` wherever both are defined, and sorts
+ * as a plain number.
+ */
+export function numericVersion(text: string): number {
+  let value = 0;
+  let parts = 0;
+  let n = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 46;
+    if (c >= 48 && c <= 57) {
+      n = n * 10 + (c - 48);
+      digits++;
+      if (n >= NUMERIC_BASE) return NaN;
+      continue;
+    }
+    if (c !== 46 || digits === 0 || digits > 14 || parts === 4) return NaN;
+    value = value * NUMERIC_BASE + n;
+    parts++;
+    n = 0;
+    digits = 0;
+  }
+  for (; parts < 4; parts++) value *= NUMERIC_BASE;
+  return value;
 }
 
 /** The parsed version of a key (parsed on first use). */

@@ -1,7 +1,7 @@
 import { MatchSpec, Version, virtualPackageRecord } from "../conda/index.js";
 import type { PackageRecord, VirtualPackage } from "../conda/index.js";
 import type { Dependencies, DependencyProvider, NameId, SolvableId, VersionSetId } from "./core/index.js";
-import { candidateKey, compareBuildKeys, compareCandidateKeys, compareCandidateTail } from "./candidate_order.js";
+import { candidateKey, compareBuildKeys, compareCandidateKeys, compareCandidateTail, fastVersionKey, numericVersion } from "./candidate_order.js";
 import type { CandidateKey, OrderOptions } from "./candidate_order.js";
 import type { ChannelPriority } from "./task.js";
 
@@ -48,6 +48,13 @@ interface _DependencyInfo {
   versioned: boolean;
   /** Highest version the spec allows; undefined until asked, null when none. */
   best: Version | null | undefined;
+}
+
+/** A record in `recordsByVersion`: its numeric version key when it has one, the parsed version once needed. */
+interface _ByVersion {
+  record: PackageRecord;
+  key: string | undefined;
+  version: Version | undefined;
 }
 
 /** A record being sorted: its key and, on demand, its dependencies. */
@@ -298,9 +305,21 @@ export class CondaProvider implements DependencyProvider {
     if (hidden.length > 0) this.hiddenRecords.set(name, hidden);
     let channelRecords = picked;
     if (this.options.priority === "strict" && picked.length > 0) {
+      // Records of one channel come in runs: look a rank up only when the channel changes.
+      const ranks = new Int32Array(picked.length);
+      let lastChannel: string | undefined;
+      let lastRank = 0;
       let best = Infinity;
-      for (const r of picked) best = Math.min(best, this.channelRank(r.channel));
-      channelRecords = picked.filter((r) => this.channelRank(r.channel) === best);
+      for (let i = 0; i < picked.length; i++) {
+        const channel = picked[i].channel;
+        if (channel !== lastChannel) {
+          lastChannel = channel;
+          lastRank = this.channelRank(channel);
+        }
+        ranks[i] = lastRank;
+        if (lastRank < best) best = lastRank;
+      }
+      channelRecords = picked.filter((_, i) => ranks[i] === best);
     }
     const all = channelRecords === picked ? picked : [...channelRecords];
     const extras = this.extraByName.get(name);
@@ -316,24 +335,18 @@ export class CondaProvider implements DependencyProvider {
     }
     const lowest = this.options.lowestNames === "all" || (this.options.lowestNames?.has(name) ?? false);
     const order: OrderOptions = lowest ? { ...this.order, lowest: true } : this.order;
-    const keyed: _Keyed[] = all.map((record) => candidateKey(record, this.channelRank(record.channel), this.activeFeatures));
-    const depsFirst = this.options.dependenciesBeforeBuild === true;
-    keyed.sort(
-      (a, b) =>
-        compareCandidateKeys(a, b, order) ||
-        (depsFirst ? this.compareDependencies(a, b, lowest, true) : compareBuildKeys(a, b)) ||
-        (depsFirst ? compareBuildKeys(a, b) : this.compareDependencies(a, b, lowest, false)) ||
-        compareCandidateTail(a, b),
-    );
+    const sorted = this.sortRecords(all, order, lowest);
     const nameId = this.nameId(name);
     const out: SolvableId[] = [];
     // The .conda and .tar.bz2 archives of one build sort next to each other (.conda first): keep the .conda only.
     let previous: PackageRecord | undefined;
-    for (const { record } of keyed) {
+    for (const i of sorted.order) {
+      const record = all[i];
       if (previous !== undefined && _isTarBz2Twin(record, previous)) continue;
       previous = record;
       const s = this.records.length;
       this.records.push(record);
+      this.numericVersions[s] = sorted.versions[i];
       this.solvableNames.push(nameId);
       this.rank.push(out.length);
       out.push(s);
@@ -383,22 +396,137 @@ export class CondaProvider implements DependencyProvider {
     return this.parseVersion(this.records[solvable].version);
   }
 
+  /** Per solvable: its version as a number (see `numericVersion`), NaN when it has none. */
+  private readonly numericVersions: number[] = [];
+
+  /**
+   * Record indexes in preference order: the order `compareCandidateKeys`,
+   * the build and dependency comparisons and `compareCandidateTail` give
+   * (a stable sort, like sorting the keys themselves). The common fields
+   * are compared from flat arrays, versions as numbers where
+   * `numericVersion` has one; full keys are built only for records that tie
+   * there or have other versions.
+   */
+  private sortRecords(all: readonly PackageRecord[], order: OrderOptions, lowest: boolean): { order: number[]; versions: Float64Array } {
+    const n = all.length;
+    const tracked = new Int32Array(n);
+    const inactive = new Int32Array(n);
+    const active = new Int32Array(n);
+    const channel = new Int32Array(n);
+    const versions = new Float64Array(n);
+    const keys: (_Keyed | undefined)[] = new Array<_Keyed | undefined>(n);
+    let lastChannel: string | undefined;
+    let lastRank = 0;
+    const indexes: number[] = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const r = all[i];
+      indexes[i] = i;
+      if (r.channel !== lastChannel) {
+        lastChannel = r.channel;
+        lastRank = this.channelRank(r.channel);
+      }
+      channel[i] = lastRank;
+      tracked[i] = r.track_features.length;
+      if (r.features !== undefined) {
+        // The same counts as `candidateKey`.
+        const key = candidateKey(r, lastRank, this.activeFeatures);
+        keys[i] = key;
+        inactive[i] = key.inactiveFeatures;
+        active[i] = key.activeFeatures;
+      }
+      versions[i] = numericVersion(r.version);
+    }
+    // Records that reach the full keys mostly tie on their version, so its key is computed once per text.
+    const versionKeys = new Map<string, string | undefined>();
+    const versionKeyOf = (text: string): string | undefined => {
+      if (versionKeys.has(text)) return versionKeys.get(text);
+      const key = fastVersionKey(text);
+      versionKeys.set(text, key);
+      return key;
+    };
+    const keyAt = (i: number): _Keyed => (keys[i] ??= candidateKey(all[i], channel[i], this.activeFeatures, versionKeyOf(all[i].version)));
+    const depsFirst = this.options.dependenciesBeforeBuild === true;
+    const byChannelFirst = order.priority !== "disabled";
+    indexes.sort((i, j) => {
+      if (tracked[i] !== tracked[j]) return tracked[i] - tracked[j];
+      if (inactive[i] !== inactive[j]) return inactive[i] - inactive[j];
+      if (active[i] !== active[j]) return active[j] - active[i];
+      const byChannel = channel[i] - channel[j];
+      if (byChannelFirst && byChannel !== 0) return byChannel;
+      const vi = versions[i];
+      const vj = versions[j];
+      let a: _Keyed;
+      let b: _Keyed;
+      if (vi === vi && vj === vj) {
+        // Both numeric: what compareCandidateKeys decides, without building keys.
+        if (vi !== vj) return (vi < vj) === lowest ? -1 : 1;
+        if (byChannel !== 0) return byChannel;
+        a = keyAt(i);
+        b = keyAt(j);
+      } else {
+        a = keyAt(i);
+        b = keyAt(j);
+        const c = compareCandidateKeys(a, b, order);
+        if (c !== 0) return c;
+      }
+      return (
+        (depsFirst ? this.compareDependencies(a, b, lowest, true) : compareBuildKeys(a, b)) ||
+        (depsFirst ? compareBuildKeys(a, b) : this.compareDependencies(a, b, lowest, false)) ||
+        compareCandidateTail(a, b)
+      );
+    });
+    return { order: indexes, versions };
+  }
+
+  /**
+   * Compares the versions of two candidates as `Version.compare` does;
+   * versions that do not parse compare by their text (after every parsed one
+   * is compared the same way, as `improveRequested` orders groups).
+   */
+  compareVersions(a: SolvableId, b: SolvableId): number {
+    const na = this.numericVersions[a];
+    const nb = this.numericVersions[b];
+    if (na === na && nb === nb && na !== undefined && nb !== undefined) return na < nb ? -1 : na > nb ? 1 : 0;
+    const ka = fastVersionKey(this.records[a].version);
+    const kb = fastVersionKey(this.records[b].version);
+    if (ka !== undefined && kb !== undefined) return ka < kb ? -1 : ka > kb ? 1 : 0;
+    const va = this.versionOf(a);
+    const vb = this.versionOf(b);
+    if (va !== undefined && vb !== undefined) return va.compare(vb);
+    const ta = this.records[a].version;
+    const tb = this.records[b].version;
+    return ta < tb ? -1 : ta > tb ? 1 : 0;
+  }
 
 
-  private readonly byVersionDesc = new Map<string, Array<{ record: PackageRecord; version: Version }>>();
 
-  /** Records of a name for the solve's platform with a parsable version, highest version first (built once). */
-  private recordsByVersion(name: string): Array<{ record: PackageRecord; version: Version }> {
+  private readonly byVersionDesc = new Map<string, _ByVersion[]>();
+
+  /**
+   * Records of a name for the solve's platform with a parsable version,
+   * highest version first (built once). Plain numeric versions compare by
+   * their order-preserving string key and are parsed only when asked for;
+   * the order is the one `Version.compare` gives (ties keep file order).
+   */
+  private recordsByVersion(name: string): _ByVersion[] {
     let list = this.byVersionDesc.get(name);
     if (list !== undefined) return list;
     const source = name.startsWith("__") ? (this.virtualByName.get(name) ?? _NO_RECORDS) : this.options.records(name);
     list = [];
     for (const record of source) {
       if (record.subdir !== this.options.subdir && record.subdir !== "noarch" && !name.startsWith("__")) continue;
-      const version = this.parseVersion(record.version);
-      if (version !== undefined) list.push({ record, version });
+      const key = fastVersionKey(record.version);
+      if (key !== undefined) list.push({ record, key, version: undefined });
+      else {
+        const version = this.parseVersion(record.version);
+        if (version !== undefined) list.push({ record, key: undefined, version });
+      }
     }
-    list.sort((a, b) => b.version.compare(a.version));
+    const versionOf = (e: _ByVersion): Version => (e.version ??= this.parseVersion(e.record.version) as Version);
+    list.sort((a, b) => {
+      if (a.key !== undefined && b.key !== undefined) return a.key < b.key ? 1 : a.key > b.key ? -1 : 0;
+      return versionOf(b).compare(versionOf(a));
+    });
     this.byVersionDesc.set(name, list);
     return list;
   }
@@ -410,9 +538,9 @@ export class CondaProvider implements DependencyProvider {
     let best: Version | null = null;
     try {
       const spec = MatchSpec.parse(text);
-      for (const { record, version } of this.recordsByVersion(spec.name)) {
-        if (spec.match(record)) {
-          best = version;
+      for (const entry of this.recordsByVersion(spec.name)) {
+        if (spec.match(entry.record)) {
+          best = (entry.version ??= this.parseVersion(entry.record.version) as Version);
           break;
         }
       }
@@ -434,6 +562,7 @@ export class CondaProvider implements DependencyProvider {
     if (a.record.depends.length === 0 || b.record.depends.length === 0) return 0;
     const depsA = (a.deps ??= this.dependencyInfo(a.record));
     const depsB = (b.deps ??= this.dependencyInfo(b.record));
+    if (depsA === depsB) return 0;
     for (const [name, da] of depsA) {
       const db = depsB.get(name);
       if (db === undefined || db.text === da.text) continue;
@@ -450,9 +579,18 @@ export class CondaProvider implements DependencyProvider {
     return 0;
   }
 
-  /** Dependencies of a record by name, with the best version each allows (filled in on first use). */
+  private readonly dependencyInfos = new Map<string, Map<string, _DependencyInfo>>();
+
+  /**
+   * Dependencies of a record by name, with the best version each allows
+   * (filled in on first use). Records with the same `depends` share one map.
+   */
   private dependencyInfo(record: PackageRecord): Map<string, _DependencyInfo> {
+    const key = record.depends.join("\u0000");
+    const known = this.dependencyInfos.get(key);
+    if (known !== undefined) return known;
     const out = new Map<string, _DependencyInfo>();
+    this.dependencyInfos.set(key, out);
     for (const text of record.depends) {
       const name = _depName(text);
       out.set(name, { text, versioned: text.trim().length > name.length, best: undefined });

@@ -118,10 +118,14 @@ function activeFeaturesOf(specs: readonly string[], task: SolveTask): Set<string
       continue;
     }
     if (spec.name.includes("*")) continue;
-    const matching = task.records(spec.name).filter((r) => spec.match(r));
-    if (matching.length === 0) continue;
-    const common = matching[0].track_features.filter((f) => matching.every((r) => r.track_features.includes(f)));
-    for (const f of common) active.add(f);
+    // The features every matching record tracks; stops at the first matching record that tracks none.
+    let common: string[] | undefined;
+    for (const r of task.records(spec.name)) {
+      if (!spec.match(r)) continue;
+      common = common === undefined ? [...r.track_features] : common.filter((f) => r.track_features.includes(f));
+      if (common.length === 0) break;
+    }
+    for (const f of common ?? []) active.add(f);
   }
   return active;
 }

@@ -210,6 +210,21 @@ function improveRequested(
     const chosenTracked = provider.records[chosen].track_features.length;
     // libmamba and rattler deprioritise track_features before versions; conda maximises requested versions first.
     const tracksFirst = (task.semantics ?? "conda") !== "conda";
+    const groupSet = (g: { rank: number; text: string }): VersionSetId =>
+      provider.customVersionSet(`group\u0000${nameText}\u0000${g.rank}\u0000${g.text}`, nameText, `${nameText} ${g.text}`, (r) => {
+        if (r.name !== nameText || r.version !== g.text || !test(r)) return false;
+        return !byChannel || provider.channelRank(r.channel) === g.rank;
+      });
+    const chosenRecord = provider.records[chosen];
+    const chosenRank = byChannel ? provider.channelRank(chosenRecord.channel) : 0;
+    // The common case: no matching candidate has a better (or an equal but
+    // differently written) (channel, version) than the chosen one, so the
+    // chosen group would be the first of the list below and no solve would
+    // run. Checking that costs a version comparison per candidate.
+    if (test(chosenRecord) && !hasBetterGroup(provider, nameText, chosen, chosenRank, byChannel, tracksFirst ? chosenTracked : -1, test)) {
+      fixed.push(groupSet({ rank: chosenRank, text: chosenRecord.version }));
+      continue;
+    }
     // Candidate groups of one (channel, version), best first; versions are compared as written.
     const groups: Array<{ rank: number; version: Version | undefined; text: string }> = [];
     const seen = new Set<string>();
@@ -224,13 +239,6 @@ function improveRequested(
       groups.push({ rank, version: provider.versionOf(s), text: r.version });
     }
     groups.sort((a, b) => a.rank - b.rank || compareMaybe(b.version, a.version, b.text, a.text));
-    const groupSet = (g: { rank: number; text: string }): VersionSetId =>
-      provider.customVersionSet(`group\u0000${nameText}\u0000${g.rank}\u0000${g.text}`, nameText, `${nameText} ${g.text}`, (r) => {
-        if (r.name !== nameText || r.version !== g.text || !test(r)) return false;
-        return !byChannel || provider.channelRank(r.channel) === g.rank;
-      });
-    const chosenRecord = provider.records[chosen];
-    const chosenRank = byChannel ? provider.channelRank(chosenRecord.channel) : 0;
     const at = groups.findIndex((g) => g.rank === chosenRank && g.text === chosenRecord.version);
     // One solve asks "can any better group be had?"; the core then takes the best it can,
     // and the question is asked again above that, until the answer is no.
@@ -257,6 +265,33 @@ function improveRequested(
     if (best >= 0) fixed.push(groupSet(groups[best]));
   }
   return result;
+}
+
+/**
+ * Whether a candidate of `name` that `test` matches (and, with
+ * `maxTracked >= 0`, has at most that many track_features) would form a
+ * (channel, version) group that sorts before or level with the chosen
+ * candidate's group without being it.
+ */
+function hasBetterGroup(
+  provider: CondaProvider,
+  name: string,
+  chosen: SolvableId,
+  chosenRank: number,
+  byChannel: boolean,
+  maxTracked: number,
+  test: (r: PackageRecord) => boolean,
+): boolean {
+  const chosenVersion = provider.records[chosen].version;
+  for (const s of provider.sortedCandidates(name)) {
+    const r = provider.records[s];
+    const rank = byChannel ? provider.channelRank(r.channel) : 0;
+    if (rank > chosenRank) continue;
+    if (rank === chosenRank && (r.version === chosenVersion || provider.compareVersions(s, chosen) < 0)) continue;
+    if (maxTracked >= 0 && r.track_features.length > maxTracked) continue;
+    if (test(r)) return true;
+  }
+  return false;
 }
 
 function compareMaybe(a: Version | undefined, b: Version | undefined, at: string, bt: string): number {

@@ -16,6 +16,9 @@
  *                        (¬Bi ∨ ¬Bj) for each pair. Above: a sequential counter with
  *                        auxiliary Si = "one of B1..Bi is installed":
  *                        (¬Bi ∨ Si), (¬Si-1 ∨ Si), (¬Bi ∨ ¬Si-1) — 3n clauses instead of n²/2.
+ *                        The counter is what makes learning strong: one learnt (¬Si) rules
+ *                        out a whole prefix of candidates (every openssl 3 when a request
+ *                        needs openssl 1.1), where pairwise reasons would refute them one by one.
  * - locked L:            (¬C)                    for every other candidate C of L's name
  * - excluded / unknown dependencies of A: (¬A)
  * - learnt:              implied by the above, derived by conflict analysis (see the engine)
@@ -80,21 +83,54 @@ export interface SolveStats {
 export class _PackageEncoding {
   readonly engine: _SatEngine;
   /** Per variable: its solvable, or -1 for auxiliary variables. */
-  private varSolvable: number[] = [];
-  private solvableVar = new Map<SolvableId, number>();
+  private varSolvable = new Int32Array(1024);
+  /** Per solvable id: its variable, -1 when it has none yet (ids are small dense ints). */
+  private solvableVar = new Int32Array(1024).fill(-1);
   private nameVars = new Map<NameId, Int32Array>();
   private nameIndex = new Map<NameId, number>();
-  private varName: number[] = []; // per variable: name index, undefined for auxiliary variables
+  private varName = new Int32Array(1024); // per variable: name index, -1 for auxiliary variables
+
+  /** Makes room for per-variable data of every variable the engine has. */
+  private reserveVars(): void {
+    const needed = this.engine.numVars;
+    if (needed <= this.varSolvable.length) return;
+    let size = this.varSolvable.length * 2;
+    while (size < needed) size *= 2;
+    const solvable = new Int32Array(size);
+    solvable.set(this.varSolvable);
+    this.varSolvable = solvable;
+    const name = new Int32Array(size);
+    name.set(this.varName);
+    this.varName = name;
+  }
   /** Per name index: a candidate seen true on the trail (valid while it stays true). */
   private nameTrue: number[] = [];
   private matchingVars = new Map<VersionSetId, Int32Array>();
   private nonMatchingVars = new Map<VersionSetId, Int32Array>();
 
   // Clause metadata, indexed by clause id (learnt clauses leave zeros).
-  private kind: number[] = [];
-  private dataA: number[] = [];
-  private dataB: number[] = [];
-  private dataC: number[] = [];
+  private kind = new Int8Array(1024);
+  private dataA = new Int32Array(1024);
+  private dataB = new Int32Array(1024);
+  private dataC = new Int32Array(1024);
+
+  /** Makes room for the metadata of clause ids below `needed`. */
+  private reserveMeta(needed: number): void {
+    if (needed <= this.kind.length) return;
+    let size = this.kind.length * 2;
+    while (size < needed) size *= 2;
+    const kind = new Int8Array(size);
+    kind.set(this.kind);
+    this.kind = kind;
+    const widen = (old: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+      const next = new Int32Array(size);
+      next.set(old);
+      return next;
+    };
+    this.dataA = widen(this.dataA);
+    this.dataB = widen(this.dataB);
+    this.dataC = widen(this.dataC);
+  }
   private reasons: string[] = [];
 
   // Requires clauses the decision heuristic looks at. The requires of one
@@ -152,6 +188,7 @@ export class _PackageEncoding {
 
   private add(lits: ArrayLike<number>, kind: number, a: number, b: number, c: number): number {
     const id = this.engine.addClause(lits);
+    this.reserveMeta(id + 1);
     this.kind[id] = kind;
     this.dataA[id] = a;
     this.dataB[id] = b;
@@ -191,21 +228,33 @@ export class _PackageEncoding {
       }
     }
     const vars = new Int32Array(solvables.length);
+    const first = this.engine.newVars(solvables.length);
+    this.reserveVars();
+    const index = this.nameTrue.length;
+    let maxSolvable = -1;
+    for (const s of solvables) if (s > maxSolvable) maxSolvable = s;
+    if (maxSolvable >= this.solvableVar.length) {
+      let size = this.solvableVar.length * 2;
+      while (size <= maxSolvable) size *= 2;
+      const next = new Int32Array(size).fill(-1);
+      next.set(this.solvableVar);
+      this.solvableVar = next;
+    }
     for (let i = 0; i < solvables.length; i++) {
       const s = solvables[i];
-      if (this.solvableVar.has(s)) throw new Error(`Solvable ${s} is a candidate of two names.`);
-      const v = this.engine.newVar();
+      if (this.solvableVar[s] !== -1) throw new Error(`Solvable ${s} is a candidate of two names.`);
+      const v = first + i;
       this.varSolvable[v] = s;
-      this.solvableVar.set(s, v);
+      this.varName[v] = index;
+      this.solvableVar[s] = v;
       this.engine.notifyWhenTrue(v);
       vars[i] = v;
     }
     this.nameVars.set(name, vars);
-    const index = this.nameTrue.length;
     this.nameIndex.set(name, index);
     this.nameTrue.push(-1);
-    for (const v of vars) this.varName[v] = index;
     this.forbidMultiple(name, vars);
+    if (this.locked.size === 0 && this.excluded.size === 0) return vars;
     let lockedVar = -1;
     for (const v of vars) if (this.locked.has(this.varSolvable[v])) lockedVar = v;
     for (const v of vars) {
@@ -229,29 +278,59 @@ export class _PackageEncoding {
       }
       return;
     }
-    let prevS = -1;
+    // Auxiliary Si gets variable aux + i (i = 0..n-2), allocated after the
+    // candidates; the clauses are added in the order of the scheme above,
+    // per candidate: (¬Bi ∨ ¬Si-1), (¬Bi ∨ Si), (¬Si-1 ∨ Si).
+    const aux = this.engine.newVars(n - 1);
+    this.reserveVars();
+    this.varSolvable.fill(-1, aux, aux + n - 1);
+    this.varName.fill(-1, aux, aux + n - 1);
+    const lits = new Int32Array(2 * (3 * n - 4));
+    let k = 0;
     for (let i = 0; i < n; i++) {
-      const x = vars[i];
-      if (prevS >= 0) this.add([2 * x + 1, 2 * prevS + 1], KIND_FORBID, name, -1, -1);
+      const x = 2 * vars[i] + 1;
+      const prevS = aux + i - 1;
+      if (i > 0) {
+        lits[k++] = x;
+        lits[k++] = 2 * prevS + 1;
+      }
       if (i === n - 1) break;
-      const s = this.engine.newVar();
-      this.varSolvable[s] = -1;
-      this.add([2 * x + 1, 2 * s], KIND_FORBID, name, -1, -1);
-      if (prevS >= 0) this.add([2 * prevS + 1, 2 * s], KIND_FORBID, name, -1, -1);
-      prevS = s;
+      lits[k++] = x;
+      lits[k++] = 2 * (aux + i);
+      if (i > 0) {
+        lits[k++] = 2 * prevS + 1;
+        lits[k++] = 2 * (aux + i);
+      }
+    }
+    if (k !== lits.length) throw new Error("Counter encoding miscounted its clauses.");
+    const first = this.engine.addFreshBinaryClauses(lits);
+    const end = first + (lits.length >> 1);
+    this.reserveMeta(end);
+    for (let c = first; c < end; c++) {
+      this.kind[c] = KIND_FORBID;
+      this.dataA[c] = name;
+      this.dataB[c] = -1;
+      this.dataC[c] = -1;
     }
   }
+
+  /** Per name: its candidates' solvables in variable order (shared by its version sets). */
+  private nameSolvables = new Map<NameId, SolvableId[]>();
 
   private splitCandidates(vs: VersionSetId): void {
     const name = this.provider.versionSetName(vs);
     const vars = this.touchName(name);
     const nameIndex = this.nameIndex.get(name);
-    const solvables = Array.from(vars, (v) => this.varSolvable[v]);
+    let solvables = this.nameSolvables.get(name);
+    if (solvables === undefined) {
+      solvables = Array.from(vars, (v) => this.varSolvable[v]);
+      this.nameSolvables.set(name, solvables);
+    }
     const matched = this.provider.filterCandidates(vs, solvables, false);
     const matching = new Int32Array(matched.length);
     for (let i = 0; i < matched.length; i++) {
-      const v = this.solvableVar.get(matched[i]);
-      if (v === undefined || this.varName[v] !== nameIndex) {
+      const v = matched[i] < this.solvableVar.length ? this.solvableVar[matched[i]] : -1;
+      if (v === -1 || this.varName[v] !== nameIndex) {
         throw new Error(`filterCandidates returned ${matched[i]}, which is not a candidate of the version set's name.`);
       }
       matching[i] = v;
@@ -348,7 +427,7 @@ export class _PackageEncoding {
       const v = lit >> 1;
       if ((lit & 1) === 1) continue;
       const name = this.varName[v];
-      if (name === undefined) continue;
+      if (name < 0) continue;
       this.nameTrue[name] = v;
       if (this.reqCount[v] === undefined) continue;
       this.installedAt[this.installedCount] = i;
@@ -432,7 +511,7 @@ export class _PackageEncoding {
   /** The installed solvables of a satisfying assignment, in the order their names were reached. */
   installed(): SolvableId[] {
     const out: SolvableId[] = [];
-    for (let v = 0; v < this.varSolvable.length; v++) {
+    for (let v = 0; v < this.engine.numVars; v++) {
       const s = this.varSolvable[v];
       if (s >= 0 && this.engine.value(2 * v) === 1) out.push(s);
     }
@@ -457,6 +536,7 @@ export class _PackageEncoding {
     const causes: ConflictCause[] = [];
     const forbidden = new Map<NameId, Set<number>>();
     for (const c of this.engine.unsatCore()) {
+      if (c >= this.kind.length) throw new Error(`Clause ${c} of unknown kind in the proof.`);
       const a = this.dataA[c];
       const b = this.dataB[c];
       switch (this.kind[c]) {

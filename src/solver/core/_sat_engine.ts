@@ -57,10 +57,16 @@ export interface EngineOptions {
 
 export type EngineOutcome = "sat" | "unsat";
 
+/** The capacity to grow an array of `length` to so that it holds `needed`: doubling. */
+function nextSize(length: number, needed: number): number {
+  let size = Math.max(16, length * 2);
+  while (size < needed) size *= 2;
+  return size;
+}
+
 function grow(array: Int32Array<ArrayBuffer>, needed: number, fill = 0): Int32Array<ArrayBuffer> {
   if (needed <= array.length) return array;
-  let size = Math.max(16, array.length * 2);
-  while (size < needed) size *= 2;
+  const size = nextSize(array.length, needed);
   const next = new Int32Array(size);
   next.set(array);
   if (fill !== 0) next.fill(fill, array.length);
@@ -69,8 +75,7 @@ function grow(array: Int32Array<ArrayBuffer>, needed: number, fill = 0): Int32Ar
 
 function growInt8(array: Int8Array<ArrayBuffer>, needed: number): Int8Array<ArrayBuffer> {
   if (needed <= array.length) return array;
-  let size = Math.max(16, array.length * 2);
-  while (size < needed) size *= 2;
+  const size = nextSize(array.length, needed);
   const next = new Int8Array(size);
   next.set(array);
   return next;
@@ -154,7 +159,13 @@ export class _SatEngine {
 
   /** Allocates a fresh unassigned variable. */
   newVar(): number {
-    const v = this.numVars++;
+    return this.newVars(1);
+  }
+
+  /** Allocates `count` fresh unassigned variables; returns the first (they are consecutive). */
+  newVars(count: number): number {
+    const v = this.numVars;
+    this.numVars += count;
     const n = this.numVars;
     if (n > this.level.length) {
       this.level = grow(this.level, n);
@@ -172,7 +183,7 @@ export class _SatEngine {
       this.vals = growInt8(this.vals, 2 * n);
       this.watchHead = grow(this.watchHead, 2 * n, -1);
     }
-    this.reason[v] = -1;
+    this.reason.fill(-1, v, n);
     return v;
   }
 
@@ -220,18 +231,61 @@ export class _SatEngine {
     return c;
   }
 
+  /**
+   * Adds `lits.length / 2` binary clauses, (lits[0] ∨ lits[1]), (lits[2] ∨ lits[3]), ...,
+   * whose variables are all unassigned (e.g. just allocated): the same as
+   * calling `addClause` for each in turn, without the per-clause checks.
+   * Returns the id of the first; the others follow consecutively.
+   */
+  addFreshBinaryClauses(lits: Int32Array): number {
+    const count = lits.length >> 1;
+    const first = this.numClauses;
+    for (let i = 0; i < lits.length; i++) {
+      if (this.vals[lits[i]] !== 0) throw new Error(`Literal ${lits[i]} is assigned.`);
+    }
+    this.reserveClauses(first + count);
+    this.arena = grow(this.arena, this.arenaLen + lits.length);
+    const arena = this.arena;
+    const head = this.watchHead;
+    const next = this.watchNext;
+    let at = this.arenaLen;
+    for (let k = 0; k < count; k++) {
+      const c = first + k;
+      const a = lits[2 * k];
+      const b = lits[2 * k + 1];
+      arena[at] = a;
+      arena[at + 1] = b;
+      this.clauseStart[c] = at;
+      this.clauseLen[c] = 2;
+      this.clauseLearnt[c] = 0;
+      this.proofCount[c] = 0;
+      at += 2;
+      next[2 * c] = head[a];
+      head[a] = 2 * c;
+      next[2 * c + 1] = head[b];
+      head[b] = 2 * c + 1;
+    }
+    this.arenaLen = at;
+    this.numClauses = first + count;
+    return first;
+  }
+
+  /** Grows the per-clause arrays to hold `needed` clauses. */
+  private reserveClauses(needed: number): void {
+    if (needed <= this.clauseStart.length) return;
+    this.clauseStart = grow(this.clauseStart, needed);
+    this.clauseLen = grow(this.clauseLen, needed);
+    const l = new Int8Array(this.clauseStart.length);
+    l.set(this.clauseLearnt);
+    this.clauseLearnt = l;
+    this.watchNext = grow(this.watchNext, 2 * this.clauseStart.length);
+    this.proofStart = grow(this.proofStart, this.clauseStart.length);
+    this.proofCount = grow(this.proofCount, this.clauseStart.length);
+  }
+
   private storeClause(lits: ArrayLike<number>, learnt: boolean): number {
     const c = this.numClauses++;
-    if (c >= this.clauseStart.length) {
-      this.clauseStart = grow(this.clauseStart, c + 1);
-      this.clauseLen = grow(this.clauseLen, c + 1);
-      const l = new Int8Array(this.clauseStart.length);
-      l.set(this.clauseLearnt);
-      this.clauseLearnt = l;
-      this.watchNext = grow(this.watchNext, 2 * this.clauseStart.length);
-      this.proofStart = grow(this.proofStart, this.clauseStart.length);
-      this.proofCount = grow(this.proofCount, this.clauseStart.length);
-    }
+    this.reserveClauses(c + 1);
     const n = lits.length;
     this.arena = grow(this.arena, this.arenaLen + n);
     for (let i = 0; i < n; i++) this.arena[this.arenaLen + i] = lits[i];
