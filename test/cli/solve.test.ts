@@ -2,27 +2,19 @@ import assert from "node:assert/strict";
 import { readFile, rm } from "node:fs/promises";
 import { resolve } from "node:path";
 import { test } from "node:test";
-import { serveDirectory } from "../../src/channel/index.js";
 import { runCli } from "../../src/cli/index.js";
-import { isolatedEnv, runCliCaptured } from "../helpers/cli.js";
+import { isolatedEnv, runCliCaptured, withServedChannel } from "../helpers/cli.js";
 import { SHARED_DATA, needsShared, sharedPath } from "../helpers/shared_data.js";
 
 const CHANNEL = "channels/conda-forge-py39";
 const CASES = resolve(SHARED_DATA, "..", "peer-tests", "solver");
 
-async function withChannel(fn: (url: string, env: NodeJS.ProcessEnv) => Promise<void>): Promise<void> {
-  const server = await serveDirectory(sharedPath(CHANNEL));
-  const { env, dir } = await isolatedEnv({ CONDA_OVERRIDE_GLIBC: "2.28" });
-  try {
-    await fn(server.url, env);
-  } finally {
-    await server.close();
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+// A fixed __glibc keeps the solutions independent of the machine running the tests.
+const served = (fn: Parameters<typeof withServedChannel>[1]): Promise<void> =>
+  withServedChannel(sharedPath(CHANNEL), fn, { CONDA_OVERRIDE_GLIBC: "2.28" });
 
 test("solve prints one consistent environment for python 3.9 with pip", { skip: needsShared(CHANNEL) }, async () => {
-  await withChannel(async (url, env) => {
+  await served(async ({ url }, env) => {
     const run = await runCliCaptured(
       ["solve", "python 3.9.*", "pip", "openssl", "-c", url, "--override-channels", "--platform", "linux-64", "--json"],
       env,
@@ -39,7 +31,7 @@ test("solve prints one consistent environment for python 3.9 with pip", { skip: 
 });
 
 test("an unsatisfiable request explains the conflict and exits 2", { skip: needsShared(CHANNEL) }, async () => {
-  await withChannel(async (url, env) => {
+  await served(async ({ url }, env) => {
     const run = await runCliCaptured(
       ["solve", "python 3.9.*", "python_abi 3.10.*", "-c", url, "--override-channels", "--platform", "linux-64"],
       env,
@@ -52,7 +44,7 @@ test("an unsatisfiable request explains the conflict and exits 2", { skip: needs
 });
 
 test("a misspelt name gets a suggestion", { skip: needsShared(CHANNEL) }, async () => {
-  await withChannel(async (url, env) => {
+  await served(async ({ url }, env) => {
     const run = await runCliCaptured(["solve", "pythn", "-c", url, "--override-channels", "--platform", "linux-64"], env);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /Did you mean 'python'\?/);

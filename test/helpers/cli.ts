@@ -1,6 +1,7 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { serveDirectory, type StaticServer } from "../../src/channel/index.js";
 import { runCli } from "../../src/cli/index.js";
 
 export interface CliRun {
@@ -43,4 +44,23 @@ export async function isolatedEnv(extra: NodeJS.ProcessEnv = {}): Promise<{ env:
     ...extra,
   };
   return { env, dir };
+}
+
+/**
+ * Serves `root` on 127.0.0.1 and runs `fn` with the server and an isolated
+ * environment; both are torn down afterwards, whatever `fn` does.
+ */
+export async function withServedChannel(
+  root: string,
+  fn: (server: StaticServer, env: NodeJS.ProcessEnv) => Promise<void>,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<void> {
+  const server = await serveDirectory(root);
+  const { env, dir } = await isolatedEnv(extraEnv);
+  try {
+    await fn(server, env);
+  } finally {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 }
