@@ -72,12 +72,12 @@ test("credentials stay in baseUrl and never reach the name", () => {
 
 test("paths and file URLs become file:// channels, relative to the environment file's folder", () => {
   assert.deepEqual(resolveChannel("/srv/channel/", config), { name: "file:///srv/channel", baseUrl: "file:///srv/channel" });
-  assert.deepEqual(resolveChannel("./local-channel", config, { baseDir: "/work/project" }), {
-    name: "file:///work/project/local-channel",
-    baseUrl: "file:///work/project/local-channel",
+  assert.deepEqual(resolveChannel("./local-channel", config, { baseDir: "/srv/project" }), {
+    name: "file:///srv/project/local-channel",
+    baseUrl: "file:///srv/project/local-channel",
   });
-  const fromFile = resolveChannels(["../channel"], config, { file: "/work/project/env/environment.yml", includeConfigChannels: false });
-  assert.equal(fromFile[0]?.baseUrl, "file:///work/project/channel");
+  const fromFile = resolveChannels(["../channel"], config, { file: "/srv/project/env/environment.yml", includeConfigChannels: false });
+  assert.equal(fromFile[0]?.baseUrl, "file:///srv/project/channel");
   assert.equal(resolveChannel("~/channels/mine", config, { home: "/home/user" }).baseUrl, "file:///home/user/channels/mine");
   assert.deepEqual(resolveChannel("file:///srv/channel/linux-64/", config), {
     name: "file:///srv/channel",
