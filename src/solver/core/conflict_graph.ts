@@ -34,38 +34,24 @@ export interface ConflictGraph {
 export function buildConflictGraph(conflict: Conflict, provider: DependencyProvider): ConflictGraph {
   const nodes: ConflictNode[] = [{ kind: "root" }];
   const edges: ConflictEdge[] = [];
-  const solvableNode = new Map<SolvableId, number>();
-  const missingNode = new Map<VersionSetId, number>();
-  const reasonNode = new Map<string, number>();
   const seenEdges = new Set<string>();
 
-  const nodeOf = (s: SolvableId): number => {
-    let n = solvableNode.get(s);
-    if (n === undefined) {
-      n = nodes.length;
-      nodes.push({ kind: "solvable", name: provider.solvableName(s), solvables: [s] });
-      solvableNode.set(s, n);
-    }
-    return n;
+  // One node per distinct key of each kind, created on first mention.
+  const memoNode = <K>(make: (key: K) => ConflictNode): ((key: K) => number) => {
+    const index = new Map<K, number>();
+    return (key) => {
+      let n = index.get(key);
+      if (n === undefined) {
+        n = nodes.length;
+        nodes.push(make(key));
+        index.set(key, n);
+      }
+      return n;
+    };
   };
-  const missing = (vs: VersionSetId): number => {
-    let n = missingNode.get(vs);
-    if (n === undefined) {
-      n = nodes.length;
-      nodes.push({ kind: "missing", versionSet: vs });
-      missingNode.set(vs, n);
-    }
-    return n;
-  };
-  const reason = (text: string): number => {
-    let n = reasonNode.get(text);
-    if (n === undefined) {
-      n = nodes.length;
-      nodes.push({ kind: "excluded", reason: text });
-      reasonNode.set(text, n);
-    }
-    return n;
-  };
+  const nodeOf = memoNode<SolvableId>((s) => ({ kind: "solvable", name: provider.solvableName(s), solvables: [s] }));
+  const missing = memoNode<VersionSetId>((vs) => ({ kind: "missing", versionSet: vs }));
+  const reason = memoNode<string>((text) => ({ kind: "excluded", reason: text }));
   const edge = (e: ConflictEdge): void => {
     const key = _edgeKey(e);
     if (seenEdges.has(key)) return;
