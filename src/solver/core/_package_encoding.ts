@@ -105,8 +105,8 @@ export class _PackageEncoding {
   }
   /** Per name index: a candidate seen true on the trail (valid while it stays true). */
   private nameTrue: number[] = [];
-  private matchingVars = new Map<VersionSetId, Int32Array>();
-  private nonMatchingVars = new Map<VersionSetId, Int32Array>();
+  /** Per version set, the variables of its name's candidates that match it and those that do not. */
+  private splitVars = new Map<VersionSetId, { matching: Int32Array; nonMatching: Int32Array }>();
 
   // Clause metadata, indexed by clause id (learnt clauses leave zeros).
   private kind = new Int8Array(1024);
@@ -317,7 +317,7 @@ export class _PackageEncoding {
   /** Per name: its candidates' solvables in variable order (shared by its version sets). */
   private nameSolvables = new Map<NameId, SolvableId[]>();
 
-  private splitCandidates(vs: VersionSetId): void {
+  private splitCandidates(vs: VersionSetId): { matching: Int32Array; nonMatching: Int32Array } {
     const name = this.provider.versionSetName(vs);
     const vars = this.touchName(name);
     const nameIndex = this.nameIndex.get(name);
@@ -346,26 +346,17 @@ export class _PackageEncoding {
       if (m < unique && matching[m] === v) m++;
       else nonMatching[k++] = v;
     }
-    this.matchingVars.set(vs, matching.subarray(0, unique));
-    this.nonMatchingVars.set(vs, nonMatching.subarray(0, k));
+    const split = { matching: matching.subarray(0, unique), nonMatching: nonMatching.subarray(0, k) };
+    this.splitVars.set(vs, split);
+    return split;
   }
 
   private candidatesMatching(vs: VersionSetId): Int32Array {
-    let found = this.matchingVars.get(vs);
-    if (found === undefined) {
-      this.splitCandidates(vs);
-      found = this.matchingVars.get(vs) as Int32Array;
-    }
-    return found;
+    return (this.splitVars.get(vs) ?? this.splitCandidates(vs)).matching;
   }
 
   private candidatesNotMatching(vs: VersionSetId): Int32Array {
-    let found = this.nonMatchingVars.get(vs);
-    if (found === undefined) {
-      this.splitCandidates(vs);
-      found = this.nonMatchingVars.get(vs) as Int32Array;
-    }
-    return found;
+    return (this.splitVars.get(vs) ?? this.splitCandidates(vs)).nonMatching;
   }
 
   /** Lazy clause generation: the first time a candidate becomes true, add its dependency clauses. */
