@@ -17,6 +17,8 @@ export const ENV_ERROR_CODES = {
   channelUnknown: "CG_CHANNEL_UNKNOWN",
   /** An environment file that cannot be read from disk. */
   read: "CG_ENV_READ",
+  /** `-n` and `-p` together, neither, or an environment name that cannot be a folder. */
+  prefixUsage: "CG_PREFIX_USAGE",
 } as const;
 
 export type EnvErrorCode = (typeof ENV_ERROR_CODES)[keyof typeof ENV_ERROR_CODES];

@@ -16,3 +16,5 @@ export type { LoadCondaConfigOptions } from "./config_loader.js";
 export { channelDisplayName, resolveChannel, resolveChannels } from "./channel_resolution.js";
 export type { ResolveChannelOptions, ResolveChannelsOptions } from "./channel_resolution.js";
 export type { ChannelOrigin } from "./channel_syntax.js";
+export { resolvePrefix } from "./prefix_location.js";
+export type { PrefixSelector } from "./prefix_location.js";
