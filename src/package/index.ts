@@ -1,0 +1,11 @@
+export { PACKAGE_ERROR_HINTS, PackageError, isPackageError } from "./errors.js";
+export type { PackageErrorCode, PackageErrorOptions } from "./errors.js";
+export { hashFile } from "./hash.js";
+export type { FileDigest } from "./hash.js";
+export { LEGACY_PREFIX_PLACEHOLDER, parseHasPrefixLine, readPackagePaths } from "./package_paths.js";
+export type { PackagePathEntry } from "./package_paths.js";
+export { readIndexJson } from "./index_json.js";
+export type { IndexJson } from "./index_json.js";
+export { parseEntryPoint, readLinkJson } from "./link_json.js";
+export type { EntryPoint, LinkJson } from "./link_json.js";
+export { readRepodataRecord } from "./repodata_record.js";
