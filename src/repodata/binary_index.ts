@@ -1,16 +1,16 @@
 import { BinaryCacheCorrupt, BinaryStore, encodeBinaryCache, type SourceStamp } from "./binary_cache.js";
 import { RepodataError } from "./errors.js";
-import { LazySubdirIndex, ParsedStore, type IndexSource } from "./lazy_index.js";
+import { allGroups, LazySubdirIndex, type IndexSource } from "./lazy_index.js";
 
 /**
  * Serialises a freshly parsed index (from `indexRepodataJson`) into the binary
  * cache format; `source` pins the JSON it came from (size, sha256 hex).
  */
 export function encodeBinaryIndex(index: LazySubdirIndex, source: SourceStamp): Buffer {
-  if (!(index.store instanceof ParsedStore)) {
+  if (index.store instanceof BinaryStore) {
     throw new Error("encodeBinaryIndex needs an index built by indexRepodataJson");
   }
-  return encodeBinaryCache(index.store.allGroups(), index.store.info, source);
+  return encodeBinaryCache(allGroups(index.store), index.store.info, source);
 }
 
 /**

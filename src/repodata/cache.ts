@@ -94,6 +94,7 @@ function isState(value: unknown): value is SubdirState {
 export class CacheEntry {
   readonly statePath: string;
   readonly jsonPath: string;
+  /** Offsets index: names and record byte ranges into the cached JSON (scanned_store.ts). */
   readonly indexPath: string;
   readonly shardIndexPath: string;
 

@@ -1,12 +1,13 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { redactUrl, subdirUrl, type Channel, type PackageRecord } from "../conda/index.js";
-import { BinaryCacheCorrupt, BinaryStore, encodeBinaryCache } from "./binary_cache.js";
+import { BinaryCacheCorrupt } from "./binary_cache.js";
 import { cacheKey, CacheEntry, defaultCacheDir, PROBE_TTL_MS, readIfExists, shardPath, writeAtomic, type SubdirState } from "./cache.js";
 import { decodeVariant, hasMagic, VARIANT_FILES, type RepodataVariant } from "./decompress.js";
 import { RepodataError } from "./errors.js";
 import { fetchResource, isLocalUrl, type FetchLike, type FetchOutcome, type TransportOptions } from "./fetch.js";
-import { groupRepodata, LazySubdirIndex, parseRepodataBytes, sha256Hex, type ParsedStore } from "./lazy_index.js";
+import { LazySubdirIndex, sha256Hex, storeFromJson, type RecordStore } from "./lazy_index.js";
+import { encodeOffsetsIndex, fileSource, openOffsetsIndex, ScannedStore } from "./scanned_store.js";
 import { decodeShardIndex, SHARD_INDEX_FILE, ShardedSubdirIndex } from "./shards.js";
 
 /** What the gateway reports while it works; `url` is always redacted. */
@@ -66,7 +67,7 @@ class CacheBroken extends Error {}
 type Candidate = RepodataVariant | "shards";
 const PROBE_ORDER: readonly Candidate[] = ["shards", "zst", "bz2", "json"];
 const SHARD_CONCURRENCY = 16;
-/** Below this JSON size parsing the JSON is as fast as opening a binary cache (see bench/RESULTS.md), so none is written. */
+/** Below this JSON size scanning the JSON is as fast as opening an offsets index, so none is written. */
 const BINARY_CACHE_MIN_BYTES = 64 * 1024;
 
 function candidateFile(candidate: Candidate): string {
@@ -405,14 +406,18 @@ export class RepodataGateway {
       const json = await readIfExists(entry.jsonPath);
       if (json === undefined || json.length !== state.size || sha256Hex(json) !== state.sha256) throw new CacheBroken();
       const where = redactUrl(`${url}/${VARIANT_FILES.json}`);
-      const store = groupRepodata(parseRepodataBytes(json, where, entry.jsonPath), where);
+      const store = storeFromJson(json, where, entry.jsonPath);
       this.emit({ kind: "parse", url: where, bytes: json.length });
-      await this.writeBinary(entry, store, stamp);
+      await this.writeOffsets(entry, store, stamp);
       return new LazySubdirIndex(store, source);
     };
     if (state.size >= BINARY_CACHE_MIN_BYTES) {
       try {
-        return new GatewaySubdirIndex(channel, subdir, new LazySubdirIndex(BinaryStore.openFile(entry.indexPath, stamp), source), rebuild);
+        // The offsets index and the JSON it points into; records are read from the file per name.
+        const { scan, info } = openOffsetsIndex(entry.indexPath, stamp);
+        const where = redactUrl(`${url}/${VARIANT_FILES.json}`);
+        const store = new ScannedStore(scan, info, fileSource(entry.jsonPath, state.size), where, false);
+        return new GatewaySubdirIndex(channel, subdir, new LazySubdirIndex(store, source), rebuild);
       } catch {
         // Absent, stale or damaged: rebuilt from the JSON below.
       }
@@ -420,11 +425,11 @@ export class RepodataGateway {
     return new GatewaySubdirIndex(channel, subdir, await rebuild());
   }
 
-  /** Best effort: a cache that cannot be written only costs speed next time. */
-  private async writeBinary(entry: CacheEntry, store: ParsedStore, stamp: { size: number; sha256: string }): Promise<void> {
-    if (stamp.size < BINARY_CACHE_MIN_BYTES) return;
+  /** Best effort: an index that cannot be written only costs speed next time. */
+  private async writeOffsets(entry: CacheEntry, store: RecordStore, stamp: { size: number; sha256: string }): Promise<void> {
+    if (stamp.size < BINARY_CACHE_MIN_BYTES || !(store instanceof ScannedStore)) return;
     try {
-      await writeAtomic(entry.indexPath, encodeBinaryCache(store.allGroups(), store.info, stamp));
+      await writeAtomic(entry.indexPath, encodeOffsetsIndex(store.scan, store.info, stamp));
     } catch {
       // ignored on purpose, see above
     }
@@ -462,13 +467,13 @@ export class RepodataGateway {
       return new GatewaySubdirIndex(channel, subdir, new ShardedSubdirIndex(index, source, this.shardLoader()));
     }
     const json = await decodeVariant(variant, outcome.body, where);
-    const store = groupRepodata(parseRepodataBytes(json, where), where);
+    const store = storeFromJson(json, where);
     this.emit({ kind: "parse", url: where, bytes: json.length });
     const stamp = { size: json.length, sha256: sha256Hex(json) };
     // Body before state before index: a reader that sees the new state finds the matching body.
     await writeAtomic(entry.jsonPath, json);
     await entry.writeState({ ...base, ...stamp });
-    await this.writeBinary(entry, store, stamp);
+    await this.writeOffsets(entry, store, stamp);
     return new GatewaySubdirIndex(channel, subdir, new LazySubdirIndex(store, source), undefined);
   }
 

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { recordFromRepodata, redactUrl, type PackageRecord } from "../conda/index.js";
 import { RepodataError } from "./errors.js";
+import { scanRepodata } from "./scan.js";
+import { memorySource, ScannedStore } from "./scanned_store.js";
 
 /** One entry of `packages` / `packages.conda`: the file name and the raw JSON object. */
 export type RawEntry = readonly [fn: string, raw: Record<string, unknown>];
@@ -204,12 +206,43 @@ export function sha256Hex(bytes: Uint8Array): string {
 }
 
 /**
- * Parses a repodata JSON buffer into a lazy index: one `JSON.parse`, then the
- * raw objects are grouped by name; PackageRecords are built per name on demand.
- * Throws CG_REPODATA_CORRUPT (with line, column and byte offset) on bad JSON.
+ * The store of a repodata JSON held in memory: the byte scanner's (names and
+ * record ranges, records parsed per name on demand), or, for a document the
+ * scanner does not take (unusual layout, or broken: then the error with line
+ * and column comes from here), one `JSON.parse` grouped by name.
+ */
+export function storeFromJson(bytes: Uint8Array, where: string, file?: string): ParsedStore | ScannedStore {
+  const scan = scanRepodata(bytes);
+  if (scan !== undefined) {
+    let info: unknown = {};
+    let infoOk = true;
+    if (scan.info !== undefined) {
+      try {
+        info = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8", scan.info[0], scan.info[1]));
+      } catch {
+        infoOk = false;
+      }
+    }
+    if (infoOk) return new ScannedStore(scan, isObject(info) ? info : {}, memorySource(bytes), where, true);
+  }
+  return groupRepodata(parseRepodataBytes(bytes, where, file), where);
+}
+
+/**
+ * Parses a repodata JSON buffer into a lazy index: names and record ranges
+ * from one pass over the bytes; PackageRecords are built per name on demand.
+ * Throws CG_REPODATA_CORRUPT (with line, column and byte offset) on bad JSON
+ * (inside a record: when that record's name is first read).
  */
 export function indexRepodataJson(bytes: Uint8Array, source: IndexSource): LazySubdirIndex {
   const where = redactUrl(source.url);
-  const store = groupRepodata(parseRepodataBytes(bytes, where), where);
-  return new LazySubdirIndex(store, source);
+  return new LazySubdirIndex(storeFromJson(bytes, where), source);
+}
+
+/** Every name's raw entries of a store, for writing the binary cache. */
+export function allGroups(store: RecordStore): ReadonlyMap<string, readonly RawEntry[]> {
+  if (store instanceof ParsedStore) return store.allGroups();
+  const groups = new Map<string, readonly RawEntry[]>();
+  for (const name of store.names()) groups.set(name, store.entries(name));
+  return groups;
 }

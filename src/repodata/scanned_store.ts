@@ -1,0 +1,295 @@
+import { createHash } from "node:crypto";
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+import { BinaryCacheCorrupt, type SourceStamp } from "./binary_cache.js";
+import { RepodataError } from "./errors.js";
+import type { RawEntry, RecordStore } from "./lazy_index.js";
+import { decodeJsonString, type RepodataScan } from "./scan.js";
+
+/**
+ * Reads byte ranges of the repodata JSON: from memory right after a
+ * download, or from the cached file on a warm start, so that the JSON is
+ * never read or decoded whole again.
+ */
+export interface ByteSource {
+  /** The bytes `[start, end)`; the result may share memory with the source. */
+  read(start: number, end: number): Buffer;
+}
+
+export function memorySource(bytes: Uint8Array): ByteSource {
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { read: (start, end) => buf.subarray(start, end) };
+}
+
+/**
+ * Ranges of the cached JSON file, read with positioned reads. The file's size
+ * must still be the pinned size; anything read that does not parse as the
+ * record expected throws BinaryCacheCorrupt, which the gateway answers by
+ * rebuilding from the JSON (checked against its sha256 then).
+ */
+export function fileSource(path: string, expectedSize: number): ByteSource {
+  const fd = openSync(path, "r");
+  try {
+    if (fstatSync(fd).size !== expectedSize) throw new BinaryCacheCorrupt("the cached JSON changed size");
+  } finally {
+    closeSync(fd);
+  }
+  return {
+    read(start, end) {
+      let again: number | undefined;
+      try {
+        again = openSync(path, "r");
+        const out = Buffer.allocUnsafe(end - start);
+        if (readSync(again, out, 0, out.length, start) !== out.length) throw new BinaryCacheCorrupt("the cached JSON was cut short");
+        return out;
+      } catch (err) {
+        if (err instanceof BinaryCacheCorrupt) throw err;
+        throw new BinaryCacheCorrupt("the cached JSON vanished or cannot be read");
+      } finally {
+        if (again !== undefined) closeSync(again);
+      }
+    },
+  };
+}
+
+/** 1-based line and column and the byte offset of `byte` in `bytes`, for an error message. */
+function positionOf(bytes: Buffer, byte: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = bytes.indexOf(0x0a); i !== -1 && i < byte; i = bytes.indexOf(0x0a, i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: bytes.toString("utf8", lineStart, byte).length + 1 };
+}
+
+/** The records of a scanned document, parsed per name from their byte ranges on demand. */
+export class ScannedStore implements RecordStore {
+  readonly recordCount: number;
+  private readonly slotOf = new Map<string, number>();
+
+  /**
+   * `where` names the document in errors; `strict` (a store over bytes just
+   * downloaded) reports a record that does not parse as CG_REPODATA_CORRUPT,
+   * otherwise (over the cache) as BinaryCacheCorrupt so the cache is rebuilt.
+   */
+  constructor(
+    readonly scan: RepodataScan,
+    readonly info: Readonly<Record<string, unknown>>,
+    private readonly bytes: ByteSource,
+    private readonly where: string,
+    private readonly strict: boolean,
+  ) {
+    this.recordCount = scan.recordCount;
+    scan.names.forEach((name, i) => this.slotOf.set(name, i));
+  }
+
+  names(): string[] {
+    return this.scan.names.slice();
+  }
+
+  has(name: string): boolean {
+    return this.slotOf.has(name);
+  }
+
+  entries(name: string): readonly RawEntry[] {
+    const id = this.slotOf.get(name);
+    if (id === undefined) return [];
+    const { order, groupStart, keyStart, keyEnd, valStart, valEnd, section } = this.scan;
+    const from = groupStart[id];
+    const to = groupStart[id + 1];
+    // One read covering the group when its records lie close together (they mostly do: files are sorted by name).
+    let lo = Infinity;
+    let hi = 0;
+    let total = 0;
+    for (let k = from; k < to; k++) {
+      const r = order[k];
+      lo = Math.min(lo, keyStart[r] - 1);
+      hi = Math.max(hi, valEnd[r]);
+      total += valEnd[r] - keyStart[r] + 1;
+    }
+    const span = to > from && hi - lo <= 2 * total + 65536 ? this.bytes.read(lo, hi) : undefined;
+    const out: RawEntry[] = [];
+    let seen: Map<string, number> | undefined;
+    for (let k = from; k < to; k++) {
+      const r = order[k];
+      const base = span !== undefined ? lo : keyStart[r] - 1;
+      const chunk = span ?? this.bytes.read(base, valEnd[r]);
+      const ks = keyStart[r] - base;
+      const ke = keyEnd[r] - base;
+      const fn = (section[r] & 2) !== 0 ? this.decodeKey(chunk, ks, ke, keyStart[r]) : decodeJsonString(chunk, ks, ke);
+      let raw: unknown;
+      try {
+        raw = JSON.parse(chunk.toString("utf8", valStart[r] - base, valEnd[r] - base));
+      } catch (err) {
+        throw this.broken(valStart[r], err);
+      }
+      if (typeof raw !== "object" || raw === null || Array.isArray(raw) || (raw as { name?: unknown }).name !== name) {
+        throw this.broken(valStart[r], new Error(`record ${fn} is not a record of ${name}`));
+      }
+      // A file name listed twice in one section: JSON.parse keeps the last value at the first one's place.
+      const key = `${section[r] & 1}/${fn}`;
+      seen ??= new Map();
+      const earlier = seen.get(key);
+      if (earlier !== undefined) out[earlier] = [fn, raw as Record<string, unknown>];
+      else {
+        seen.set(key, out.length);
+        out.push([fn, raw as Record<string, unknown>]);
+      }
+    }
+    return out;
+  }
+
+  private decodeKey(chunk: Buffer, ks: number, ke: number, at: number): string {
+    try {
+      return decodeJsonString(chunk, ks, ke);
+    } catch (err) {
+      throw this.broken(at, err);
+    }
+  }
+
+  private broken(byte: number, cause: unknown): Error {
+    if (!this.strict) return new BinaryCacheCorrupt("a cached record does not parse");
+    const message = cause instanceof Error ? cause.message.replace(/\s*in JSON at position \d+.*$/s, "") : String(cause);
+    const whole = this.bytes.read(0, this.scan.byteLength);
+    const at = positionOf(whole, byte);
+    return new RepodataError(
+      "CG_REPODATA_CORRUPT",
+      `Invalid JSON in repodata ${this.where} at line ${at.line}, column ${at.column} (byte ${byte}): ${message}. Expected a repodata record object.`,
+      {
+        hint: "The file is damaged or is not repodata; delete the cached copy and fetch again, or fix the channel's index.",
+        input: this.where,
+        url: this.where,
+        file: this.where,
+        line: at.line,
+        column: at.column,
+        cause,
+      },
+    );
+  }
+}
+
+/**
+ * The offsets index written beside a cached repodata.json: the scan (names
+ * and byte ranges), so a warm start reads a few MiB instead of the JSON.
+ *
+ * Layout (little-endian), format version 1:
+ *
+ *   0  magic "CGSIDX\0\x01"           8 bytes
+ *   8  format version (u32), reserved (u32)
+ *  16  source size in bytes (f64)
+ *  24  source sha256 (32 bytes)       the JSON the offsets point into
+ *  56  name count (u32)
+ *  60  record count (u32)
+ *  64  info length (u32)              `info` object as JSON
+ *  68  names length (u32)             names as UTF-8 joined by "\n"
+ *  72  reserved (8 bytes)
+ *  80  sha1 of bytes 0-79 and the body (16 bytes, truncated)
+ *  96  body: info, names, padding to 4, group starts (u32 x names+1), then per
+ *      record in group order key start, key end, value start, value end
+ *      (u32 x records, four arrays), flags (u8 x records)
+ *
+ * The whole file is checked on open (it is small: 17 bytes per record).
+ */
+const MAGIC = Buffer.from([0x43, 0x47, 0x53, 0x49, 0x44, 0x58, 0x00, 0x01]);
+const VERSION = 1;
+const HEADER = 96;
+
+function digest16(...parts: Uint8Array[]): Buffer {
+  const h = createHash("sha1");
+  for (const p of parts) h.update(p);
+  return h.digest().subarray(0, 16);
+}
+
+export function encodeOffsetsIndex(scan: RepodataScan, info: Readonly<Record<string, unknown>>, source: SourceStamp): Buffer {
+  const infoBytes = Buffer.from(JSON.stringify(info), "utf8");
+  const nameBytes = Buffer.from(scan.names.join("\n"), "utf8");
+  const count = scan.recordCount;
+  const nameCount = scan.names.length;
+  const pre = infoBytes.length + nameBytes.length;
+  const pad = (4 - ((HEADER + pre) % 4)) % 4;
+  const arraysAt = HEADER + pre + pad;
+  const size = arraysAt + 4 * (nameCount + 1) + 16 * count + count;
+  const out = Buffer.alloc(size);
+  MAGIC.copy(out, 0);
+  out.writeUInt32LE(VERSION, 8);
+  out.writeDoubleLE(source.size, 16);
+  Buffer.from(source.sha256, "hex").copy(out, 24);
+  out.writeUInt32LE(nameCount, 56);
+  out.writeUInt32LE(count, 60);
+  out.writeUInt32LE(infoBytes.length, 64);
+  out.writeUInt32LE(nameBytes.length, 68);
+  infoBytes.copy(out, HEADER);
+  nameBytes.copy(out, HEADER + infoBytes.length);
+  const u32 = new Uint32Array(out.buffer, out.byteOffset + arraysAt, nameCount + 1 + 4 * count);
+  u32.set(scan.groupStart, 0);
+  const { order } = scan;
+  let at = nameCount + 1;
+  for (const field of [scan.keyStart, scan.keyEnd, scan.valStart, scan.valEnd]) {
+    for (let k = 0; k < count; k++) u32[at + k] = field[order[k]];
+    at += count;
+  }
+  const flagsAt = arraysAt + 4 * at;
+  for (let k = 0; k < count; k++) out[flagsAt + k] = scan.section[order[k]];
+  digest16(out.subarray(0, 80), out.subarray(HEADER)).copy(out, 80);
+  return out;
+}
+
+/** Opens an offsets index pinned to `expected`; BinaryCacheCorrupt when absent, damaged or built from other JSON. */
+export function openOffsetsIndex(path: string, expected: SourceStamp): { scan: RepodataScan; info: Record<string, unknown> } {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch {
+    throw new BinaryCacheCorrupt("no offsets index");
+  }
+  if (buf.length < HEADER || !buf.subarray(0, 8).equals(MAGIC) || buf.readUInt32LE(8) !== VERSION) {
+    throw new BinaryCacheCorrupt("not an offsets index of this version");
+  }
+  if (buf.readDoubleLE(16) !== expected.size || buf.toString("hex", 24, 56) !== expected.sha256) {
+    throw new BinaryCacheCorrupt("built from another version of the repodata");
+  }
+  if (!digest16(buf.subarray(0, 80), buf.subarray(HEADER)).equals(buf.subarray(80, 96))) throw new BinaryCacheCorrupt("checksum mismatch");
+  const nameCount = buf.readUInt32LE(56);
+  const count = buf.readUInt32LE(60);
+  const infoLength = buf.readUInt32LE(64);
+  const namesLength = buf.readUInt32LE(68);
+  const pre = infoLength + namesLength;
+  const pad = (4 - ((HEADER + pre) % 4)) % 4;
+  const arraysAt = HEADER + pre + pad;
+  if (arraysAt + 4 * (nameCount + 1) + 17 * count !== buf.length) throw new BinaryCacheCorrupt("lengths do not add up");
+  let info: Record<string, unknown>;
+  try {
+    info = JSON.parse(buf.toString("utf8", HEADER, HEADER + infoLength)) as Record<string, unknown>;
+  } catch {
+    throw new BinaryCacheCorrupt("info is not JSON");
+  }
+  const names = nameCount === 0 ? [] : buf.toString("utf8", HEADER + infoLength, HEADER + pre).split("\n");
+  if (names.length !== nameCount) throw new BinaryCacheCorrupt("name count mismatch");
+  // Copy out of the file buffer: its offset need not be 4-aligned for a Uint32Array view.
+  const u32 = new Uint32Array(nameCount + 1 + 4 * count);
+  Buffer.from(u32.buffer).set(buf.subarray(arraysAt, arraysAt + 4 * u32.length));
+  const groupStart = u32.subarray(0, nameCount + 1);
+  const field = (k: number): Uint32Array => u32.subarray(nameCount + 1 + k * count, nameCount + 1 + (k + 1) * count);
+  const order = new Uint32Array(count);
+  for (let k = 0; k < count; k++) order[k] = k;
+  const flagsAt = arraysAt + 4 * u32.length;
+  const scan: RepodataScan = {
+    byteLength: expected.size,
+    names,
+    recordCount: count,
+    keyStart: field(0),
+    keyEnd: field(1),
+    valStart: field(2),
+    valEnd: field(3),
+    section: Uint8Array.from(buf.subarray(flagsAt, flagsAt + count)),
+    order,
+    groupStart,
+  };
+  if (groupStart[nameCount] !== count) throw new BinaryCacheCorrupt("group table does not cover the records");
+  for (let k = 0; k < count; k++) {
+    if (scan.valEnd[k] > expected.size || scan.keyStart[k] === 0 || scan.keyStart[k] > scan.keyEnd[k] || scan.valStart[k] >= scan.valEnd[k]) {
+      throw new BinaryCacheCorrupt("a record range lies outside the JSON");
+    }
+  }
+  return { scan, info };
+}
