@@ -9,3 +9,7 @@ export type { IndexJson } from "./index_json.js";
 export { parseEntryPoint, readLinkJson } from "./link_json.js";
 export type { EntryPoint, LinkJson } from "./link_json.js";
 export { readRepodataRecord } from "./repodata_record.js";
+export { DEFAULT_EXTRACT_LIMITS } from "./limits.js";
+export type { ExtractLimits } from "./limits.js";
+export { distName, extractPackage, packageFormat } from "./extract.js";
+export type { ExtractOptions, ExtractSummary } from "./extract.js";
