@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { extractPackage } from "../../src/package/index.js";
+import { extractPackage, hashFile, readIndexJson } from "../../src/package/index.js";
 import type { InstallRecord, LinkRequest } from "../../src/install/index.js";
 
 export function tempDir(label: string): string {
@@ -104,4 +104,32 @@ export function snapshot(root: string, skip: (rel: string) => boolean = () => fa
   };
   walk("");
   return out;
+}
+
+/** Extracts one real archive into `cacheDir` and builds its link request from info/index.json and the archive's digests. */
+export async function realRequest(archive: string, cacheDir: string, channel = "https://conda.example/test"): Promise<LinkRequest> {
+  const fn = archive.slice(archive.lastIndexOf("/") + 1);
+  const dir = join(cacheDir, fn.replace(/\.(conda|tar\.bz2)$/, ""));
+  await extractPackage(archive, dir);
+  const index = await readIndexJson(dir);
+  const digest = await hashFile(archive);
+  const subdir = index.subdir ?? "noarch";
+  const record: InstallRecord = {
+    name: index.name,
+    version: index.version,
+    build: index.build,
+    build_number: index.build_number,
+    channel: `${channel}/${subdir}`,
+    subdir,
+    fn,
+    url: `${channel}/${subdir}/${fn}`,
+    md5: digest.md5,
+    sha256: digest.sha256,
+    size: digest.size,
+    depends: index.depends,
+    constrains: index.constrains,
+  };
+  if (index.noarch !== undefined) record.noarch = index.noarch;
+  if (index.timestamp !== undefined) record.timestamp = index.timestamp;
+  return { record, extractedDir: dir, archivePath: archive };
 }
