@@ -4,6 +4,10 @@ import type { CommandResult } from "./command.js";
 import { infoCommand } from "./commands/info.js";
 import { searchCommand } from "./commands/search.js";
 import { solveCommand } from "./commands/solve.js";
+import { lockCommand } from "./commands/lock.js";
+import { exportCommand } from "./commands/export.js";
+import { diffCommand } from "./commands/diff.js";
+import { listCommand } from "./commands/list.js";
 import { packageVersion } from "./version.js";
 
 /** Where the CLI writes; injected so tests run commands in-process. */
@@ -82,7 +86,103 @@ function buildProgram(io: CliIO, done: (result: CommandResult) => void): Command
     );
   });
 
+  program
+    .command("lock")
+    .description("solve an environment file for one or more platforms and write a conda-lock v1 lockfile (url + sha256 per package)")
+    .option("-f, --file <file>", "environment file (repeatable; merged in order)", collect)
+    .option("--platform <subdir>", "platform to lock for (repeatable; default: the file's platforms: key, else this machine)", collect)
+    .option("-o, --output <file>", "where to write the lock (default: conda-lock.yml beside the environment file)")
+    .option("--check", "do not solve: exit 1 when the lock no longer matches the environment file")
+    .option("-c, --channel <channel>", "additional channel (repeatable)", collect)
+    .option("--override-channels", "ignore the channels of .condarc")
+    .option("--channel-priority <mode>", "strict, flexible or disabled (default: from .condarc)")
+    .option("--virtual-package <[platform:]name=version=build>", "add or replace a virtual package for the target platforms, e.g. linux-64:__glibc=2.28=0 (repeatable)", collect)
+    .option("--timeout <seconds>", "stop each solve after this many seconds")
+    .option("--offline", "use only cached repodata")
+    .option("--json", "print machine-readable JSON")
+    .action(async (opts: Record<string, unknown>) => {
+      done(
+        await lockCommand(
+          {
+            file: opts.file as string[] | undefined,
+            platform: opts.platform as string[] | undefined,
+            output: opts.output as string | undefined,
+            check: opts.check === true,
+            channel: opts.channel as string[] | undefined,
+            overrideChannels: opts.overrideChannels === true,
+            channelPriority: opts.channelPriority as string | undefined,
+            virtualPackage: opts.virtualPackage as string[] | undefined,
+            timeout: opts.timeout as string | undefined,
+            offline: opts.offline === true,
+            json: opts.json === true,
+          },
+          io.env,
+        ),
+      );
+    });
+
+  prefixOptions(
+    channelOptions(
+      program
+        .command("export")
+        .description("write an environment as an @EXPLICIT file (--explicit, one URL#sha256 per line) or as a fully pinned environment.yml")
+        .option("--explicit", "@EXPLICIT format (CEP 23), for `conda create --file`")
+        .option("--lock <file>", "export from a lockfile")
+        .option("-f, --file <file>", "export from an environment file (solved for --platform)")
+        .option("-o, --output <file>", "write to a file instead of standard output")
+        .option("--md5", "use md5 instead of sha256 after '#' (for conda older than 23)"),
+    ),
+  ).action(async (opts: Record<string, unknown>) => {
+    done(
+      await exportCommand(
+        {
+          ...toChannelFlags(opts),
+          ...toPrefixFlags(opts),
+          explicit: opts.explicit === true,
+          lock: opts.lock as string | undefined,
+          file: opts.file as string | undefined,
+          output: opts.output as string | undefined,
+          md5: opts.md5 === true,
+        },
+        io.env,
+      ),
+    );
+  });
+
+  channelOptions(
+    program
+      .command("diff")
+      .description("compare two package sets (each a lockfile, an environment.yml or a prefix); exit 1 when they differ")
+      .argument("<a>", "lockfile, environment.yml or environment prefix")
+      .argument("<b>", "lockfile, environment.yml or environment prefix"),
+  ).action(async (a: string, b: string, opts: Record<string, unknown>) => {
+    done(await diffCommand(a, b, toChannelFlags(opts), io.env));
+  });
+
+  prefixOptions(
+    program
+      .command("list")
+      .description("list the packages installed in an environment, as conda list does")
+      .option("--explicit", "print @EXPLICIT lines (URL#sha256)")
+      .option("--json", "print machine-readable JSON"),
+  ).action(async (opts: Record<string, unknown>) => {
+    done(await listCommand({ ...toPrefixFlags(opts), json: opts.json === true, explicit: opts.explicit === true }, io.env));
+  });
+
   return program;
+}
+
+function prefixOptions(command: Command): Command {
+  return command
+    .option("-p, --prefix <path>", "environment location (a folder)")
+    .option("-n, --name <name>", "environment name (placed under envs_dirs)");
+}
+
+function toPrefixFlags(opts: Record<string, unknown>): { prefix?: string; name?: string } {
+  return {
+    ...(typeof opts.prefix === "string" ? { prefix: opts.prefix } : {}),
+    ...(typeof opts.name === "string" ? { name: opts.name } : {}),
+  };
 }
 
 async function readAll(): Promise<string> {
