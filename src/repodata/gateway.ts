@@ -2,6 +2,7 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { redactUrl, subdirUrl, type Channel, type PackageRecord } from "../conda/index.js";
 import { BinaryCacheCorrupt } from "./binary_cache.js";
+import { readFileSync } from "node:fs";
 import { cacheKey, CacheEntry, defaultCacheDir, PROBE_TTL_MS, readIfExists, shardPath, writeAtomic, type SubdirState } from "./cache.js";
 import { decodeVariant, hasMagic, VARIANT_FILES, type RepodataVariant } from "./decompress.js";
 import { RepodataError } from "./errors.js";
@@ -155,7 +156,7 @@ class GatewaySubdirIndex implements SubdirIndex {
     readonly channel: Channel,
     readonly subdir: string,
     private inner: LazySubdirIndex | ShardedSubdirIndex | undefined,
-    private readonly rebuild?: () => Promise<LazySubdirIndex>,
+    private readonly rebuild?: () => LazySubdirIndex,
   ) {
     this.url = redactUrl(subdirUrl(channel, subdir));
     this.missing = inner === undefined;
@@ -172,14 +173,26 @@ class GatewaySubdirIndex implements SubdirIndex {
 
   async records(name: string): Promise<PackageRecord[]> {
     const inner = this.inner;
-    if (inner === undefined) return [];
     if (inner instanceof ShardedSubdirIndex) return inner.records(name);
+    return this.recordsNow(name) ?? [];
+  }
+
+  /**
+   * Records of one name without waiting; undefined when this subdir can only
+   * answer asynchronously (shards are fetched per name). Lets a solver ask
+   * for names as its search reaches them instead of loading every name it
+   * might reach up front.
+   */
+  recordsNow(name: string): PackageRecord[] | undefined {
+    const inner = this.inner;
+    if (inner === undefined) return [];
+    if (inner instanceof ShardedSubdirIndex) return undefined;
     try {
       return inner.records(name);
     } catch (err) {
       // The binary cache was damaged after it was opened: rebuild it from the JSON once and answer from that.
       if (!(err instanceof BinaryCacheCorrupt) || this.rebuild === undefined) throw err;
-      const fresh = await this.rebuild();
+      const fresh = this.rebuild();
       this.inner = fresh;
       return fresh.records(name);
     }
@@ -230,6 +243,39 @@ export class RepodataGateway {
     pending.catch(() => this.loaded.delete(url));
     this.loaded.set(url, pending);
     return pending;
+  }
+
+  /**
+   * A synchronous lookup of records by name across the channels and subdirs
+   * of `request` (channel order, then subdir order, as `query` gives them)
+   * that reads a name's records when first asked for: a solver then parses
+   * only the names its search reaches, not every name it could reach.
+   * Undefined when a subdir can only answer asynchronously (sharded
+   * repodata); use `query` with `recursive` then.
+   */
+  async lookup(request: Pick<RepodataQuery, "channels" | "subdirs">): Promise<((name: string) => PackageRecord[]) | undefined> {
+    const pairs: Array<[Channel, string]> = [];
+    for (const channel of request.channels) {
+      for (const subdir of request.subdirs) {
+        if (channel.platforms === undefined || channel.platforms.includes(subdir)) pairs.push([channel, subdir]);
+      }
+    }
+    const loaded = await Promise.all(pairs.map(([channel, subdir]) => this.subdir(channel, subdir)));
+    const indexes: GatewaySubdirIndex[] = [];
+    for (const index of loaded) {
+      if (!(index instanceof GatewaySubdirIndex) || index.recordsNow("") === undefined) return undefined;
+      indexes.push(index);
+    }
+    const memo = new Map<string, PackageRecord[]>();
+    return (name) => {
+      let hit = memo.get(name);
+      if (hit === undefined) {
+        hit = [];
+        for (const index of indexes) for (const r of index.recordsNow(name) ?? []) hit.push(r);
+        memo.set(name, hit);
+      }
+      return hit;
+    };
   }
 
   /**
@@ -402,27 +448,33 @@ export class RepodataGateway {
       return new GatewaySubdirIndex(channel, subdir, new ShardedSubdirIndex(index, source, this.shardLoader()));
     }
     const stamp = { size: state.size, sha256: state.sha256 };
-    const rebuild = async (): Promise<LazySubdirIndex> => {
-      const json = await readIfExists(entry.jsonPath);
+    const where = redactUrl(`${url}/${VARIANT_FILES.json}`);
+    /** Index from the cached JSON (checked against the state's sha256); synchronous so a damaged index can be healed mid-solve. */
+    const fromJson = (): { index: LazySubdirIndex; store: RecordStore } => {
+      const json = readIfExistsSync(entry.jsonPath);
       if (json === undefined || json.length !== state.size || sha256Hex(json) !== state.sha256) throw new CacheBroken();
-      const where = redactUrl(`${url}/${VARIANT_FILES.json}`);
       const store = storeFromJson(json, where, entry.jsonPath);
       this.emit({ kind: "parse", url: where, bytes: json.length });
-      await this.writeOffsets(entry, store, stamp);
-      return new LazySubdirIndex(store, source);
+      return { index: new LazySubdirIndex(store, source), store };
+    };
+    const heal = (): LazySubdirIndex => {
+      const { index, store } = fromJson();
+      void this.writeOffsets(entry, store, stamp);
+      return index;
     };
     if (state.size >= BINARY_CACHE_MIN_BYTES) {
       try {
         // The offsets index and the JSON it points into; records are read from the file per name.
         const { scan, info } = openOffsetsIndex(entry.indexPath, stamp);
-        const where = redactUrl(`${url}/${VARIANT_FILES.json}`);
         const store = new ScannedStore(scan, info, fileSource(entry.jsonPath, state.size), where, false);
-        return new GatewaySubdirIndex(channel, subdir, new LazySubdirIndex(store, source), rebuild);
+        return new GatewaySubdirIndex(channel, subdir, new LazySubdirIndex(store, source), heal);
       } catch {
         // Absent, stale or damaged: rebuilt from the JSON below.
       }
     }
-    return new GatewaySubdirIndex(channel, subdir, await rebuild());
+    const { index, store } = fromJson();
+    await this.writeOffsets(entry, store, stamp);
+    return new GatewaySubdirIndex(channel, subdir, index);
   }
 
   /** Best effort: an index that cannot be written only costs speed next time. */
@@ -508,6 +560,14 @@ export class RepodataGateway {
         await writeAtomic(path, outcome.body);
         return outcome.body;
       });
+  }
+}
+
+function readIfExistsSync(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
   }
 }
 
