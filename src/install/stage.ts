@@ -171,6 +171,8 @@ export interface StagedPackage {
   paths: PathsDataEntry[];
   /** 1 when at least one file was hard linked, else 3 (copy). */
   linkType: 1 | 3;
+  /** Repairs made while staging (e.g. links the archive lost). */
+  warnings: string[];
   /** Entry point scripts written (conda records them after the pyc files). */
   entryPoints: PathsDataEntry[];
   /** Staged .py files (prefix paths) of a noarch: python package, to compile. */
@@ -201,6 +203,7 @@ export function stagePackage(
   }
   const paths: PathsDataEntry[] = [];
   const pythonSources: string[] = [];
+  const warnings: string[] = [];
   let anyHardlink = false;
   for (const { entry, dest: mapped } of pkg.items) {
     const dest = destOverride.get(mapped) ?? mapped;
@@ -215,13 +218,25 @@ export function stagePackage(
         const st = lstatSync(source);
         removeIfPresent(out);
         if (entry.pathType === "softlink") {
-          if (!st.isSymbolicLink()) {
-            throw new InstallError("CG_INSTALL_BAD_PACKAGE", `Package ${dist}: ${entry.path} is listed as a softlink but is not one`, {
-              packageName: dist,
-              path: entry.path,
-            });
+          let target: string;
+          if (st.isSymbolicLink()) {
+            target = readlinkSync(source);
+          } else {
+            // Some archives lost their links (tar-ed without them): paths.json still says
+            // softlink, and its sha256 is the target's. Relink to the one file of the
+            // package in the same folder with that digest, or refuse.
+            const sibling = pkg.items.filter(
+              (i) => i.entry.pathType === "hardlink" && i.entry.sha256 !== undefined && i.entry.sha256 === entry.sha256 && posix.dirname(i.entry.path) === posix.dirname(entry.path),
+            );
+            if (sibling.length !== 1) {
+              throw new InstallError("CG_INSTALL_BAD_PACKAGE", `Package ${dist}: ${entry.path} is listed as a softlink but is not one`, {
+                packageName: dist,
+                path: entry.path,
+              });
+            }
+            target = posix.basename(sibling[0].entry.path);
+            warnings.push(`Package ${dist}: ${entry.path} is not a link in the archive; linked it to ${target}, the package file with its recorded sha256`);
           }
-          const target = readlinkSync(source);
           checkLinkTarget(dest, target, dist);
           symlinkSync(target, out);
         } else {
@@ -278,5 +293,5 @@ export function stagePackage(
       entryPoints.push({ _path: dest, path_type: "unix_python_entry_point" });
     }
   }
-  return { paths, entryPoints, linkType: anyHardlink || pkg.items.length === 0 ? 1 : 3, pythonSources };
+  return { paths, entryPoints, warnings, linkType: anyHardlink || pkg.items.length === 0 ? 1 : 3, pythonSources };
 }

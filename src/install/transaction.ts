@@ -254,6 +254,7 @@ async function stageAll(
   const staged = prepared.map((pkg, i) => {
     options.onProgress?.({ phase: "link", package: pkg.dist, done: i, total: prepared.length });
     const s = stagePackage(ctx, pkg, python.layout, overrides[i]);
+    warnings.push(...s.warnings);
     for (const p of [...s.paths, ...s.entryPoints]) (p.path_type === "directory" ? dirs : placed).push(p._path);
     return s;
   });

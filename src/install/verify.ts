@@ -2,7 +2,7 @@
 // every recorded file present with its size and sha256, nothing unrecorded,
 // no packages that differ from the lock, no Python distributions that pip
 // put there without the lock saying so.
-import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, type Stats } from "node:fs";
 import { join, posix, resolve } from "node:path";
 import { hashFiles } from "./hash_pool.js";
 import { TXN_DIR_PREFIX } from "./journal.js";
@@ -149,6 +149,8 @@ export async function verifyPrefix(prefixPath: string, options: VerifyOptions = 
   const hashJobs: Array<{ path: string; expected: string; size: number; dist: string; rel: string }> = [];
   let checkedFiles = 0;
 
+  const byPath = new Map<string, PathsDataEntry>();
+  for (const record of records) for (const p of record.paths_data.paths) byPath.set(p._path, p);
   for (const record of records) {
     const dist = distName(record);
     const entries = new Map<string, PathsDataEntry>();
@@ -177,6 +179,20 @@ export async function verifyPrefix(prefixPath: string, options: VerifyOptions = 
           const resolved = posix.normalize(posix.join(posix.dirname(rel), target));
           if (posix.isAbsolute(target) || resolved.startsWith("../")) {
             issues.push({ kind: "modified", path: rel, package: dist, actual: target, detail: `${rel} of ${dist} now points outside the prefix (${target})` });
+            continue;
+          }
+          // paths.json gives a softlink the digest of the file it points to.
+          let targetStat: Stats | undefined;
+          try {
+            targetStat = statSync(full);
+          } catch {
+            targetStat = undefined;
+          }
+          if (entry.sha256 !== undefined && targetStat?.isFile() === true) {
+            // When the target had its placeholder replaced, what is on disk is its sha256_in_prefix.
+            const targetEntry = byPath.get(posix.normalize(posix.join(posix.dirname(rel), target)));
+            const expected = targetEntry?.sha256 === entry.sha256 ? (targetEntry.sha256_in_prefix ?? entry.sha256) : entry.sha256;
+            hashJobs.push({ path: full, expected, size: targetStat.size, dist, rel });
           }
           continue;
         }
