@@ -8,6 +8,7 @@ import { lockCommand } from "./commands/lock.js";
 import { exportCommand } from "./commands/export.js";
 import { diffCommand } from "./commands/diff.js";
 import { listCommand } from "./commands/list.js";
+import { verifyCommand } from "./commands/verify.js";
 import { packageVersion } from "./version.js";
 
 /** Where the CLI writes; injected so tests run commands in-process. */
@@ -167,6 +168,27 @@ function buildProgram(io: CliIO, done: (result: CommandResult) => void): Command
       .option("--json", "print machine-readable JSON"),
   ).action(async (opts: Record<string, unknown>) => {
     done(await listCommand({ ...toPrefixFlags(opts), json: opts.json === true, explicit: opts.explicit === true }, io.env));
+  });
+
+  prefixOptions(
+    program
+      .command("verify")
+      .description("check every installed file against its recorded size and sha256, and the packages against a lock; exit 1 on findings")
+      .option("--lock <file>", "also compare the installed packages with this lockfile")
+      .option("--platform <subdir>", "the lock platform to compare with (default: the lock's only platform, else this machine)")
+      .option("--json", "print machine-readable JSON"),
+  ).action(async (opts: Record<string, unknown>) => {
+    done(
+      await verifyCommand(
+        {
+          ...toPrefixFlags(opts),
+          lock: opts.lock as string | undefined,
+          platform: opts.platform as string | undefined,
+          json: opts.json === true,
+        },
+        io.env,
+      ),
+    );
   });
 
   return program;

@@ -10,6 +10,7 @@ import {
   targetPlatforms,
   timeoutMs,
   virtualPackagesByPlatform,
+  withCommandChannels,
 } from "./lock_options.js";
 
 export interface LockOptions extends Omit<ChannelFlags, "platform"> {
@@ -52,7 +53,7 @@ export async function lockCommand(options: LockOptions, env: NodeJS.ProcessEnv):
   const priority = channelPriority(options.channelPriority);
   const limit = timeoutMs(options.timeout);
   const lock = await lockEnvironment({
-    spec: specs,
+    spec: withCommandChannels(specs, options.channel, options.overrideChannels),
     platforms,
     gateway: ctx.gateway,
     config: ctx.config,

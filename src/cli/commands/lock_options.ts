@@ -66,3 +66,17 @@ export function timeoutMs(value: string | undefined): number | undefined {
   }
   return Math.round(seconds * 1000);
 }
+
+/**
+ * The environment files with `-c` channels put first (searched before the
+ * file's own), or in place of them with `--override-channels`, as conda does
+ * for `conda env create -c`.
+ */
+export function withCommandChannels(specs: readonly EnvironmentSpec[], channels: readonly string[] | undefined, override: boolean | undefined): EnvironmentSpec[] {
+  const extra = channels ?? [];
+  if (extra.length === 0 && override !== true) return [...specs];
+  return specs.map((s, i) => {
+    const own = override === true ? s.channels.filter((c) => c === "nodefaults") : s.channels;
+    return { ...s, channels: i === 0 ? [...extra, ...own.filter((c) => !extra.includes(c))] : override === true ? own : s.channels };
+  });
+}
