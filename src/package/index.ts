@@ -13,5 +13,5 @@ export { DEFAULT_EXTRACT_LIMITS } from "./limits.js";
 export type { ExtractLimits } from "./limits.js";
 export { distName, extractPackage, packageFormat } from "./extract.js";
 export type { ExtractOptions, ExtractSummary } from "./extract.js";
-export { buildPackageFolder, buildTarZst, condaFileName, writeCondaArchive, writeCondaPackage } from "./write.js";
+export { buildPackageFolder, buildTar, buildTarZst, condaFileName, writeCondaArchive, writeCondaPackage, zstdCompress } from "./write.js";
 export type { PackageFileSpec, PackageIndexSpec, TarEntrySpec } from "./write.js";

@@ -99,6 +99,9 @@ export class TarSink {
   async consume(stages: readonly NodeJS.ReadableStream[], signal?: AbortSignal): Promise<void> {
     const extract = tar.extract();
     extract.on("entry", (header, stream, next) => {
+      // A refused entry tears the tar stream down, which fails this entry's stream too; the
+      // pipeline already reports that error, so the entry stream's copy must not go unhandled.
+      stream.on("error", () => undefined);
       this.entry(header, stream as unknown as EntryStream).then(
         () => next(),
         (err: unknown) => {

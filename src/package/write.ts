@@ -22,13 +22,41 @@ export interface TarEntrySpec {
 /** Fixed time for entries without one, so the same folder always packs to the same bytes. */
 const EPOCH = new Date(0);
 
-/** Builds a tar stream from entries exactly as given (no checks: tests use it to make hostile archives) and zstd-compresses it. */
+/** Builds an uncompressed tar from entries exactly as given (no checks: tests use it to make hostile archives). */
+export async function buildTar(entries: readonly TarEntrySpec[]): Promise<Buffer> {
+  return packEntries(entries, undefined);
+}
+
+/** Like buildTar, zstd-compressed (one frame) as a .conda member. */
 export async function buildTarZst(entries: readonly TarEntrySpec[], level = 3): Promise<Buffer> {
-  const pack = tar.pack();
+  return packEntries(entries, new CompressStream({ compressionLevel: level }));
+}
+
+/** Compresses a finished tar (or any bytes) as one zstd frame. */
+export async function zstdCompress(data: Uint8Array, level = 3): Promise<Buffer> {
   const compressor = new CompressStream({ compressionLevel: level });
   const out: Buffer[] = [];
   compressor.on("data", (c: Buffer) => out.push(c));
-  const done = pipeline(pack as unknown as NodeJS.ReadableStream, compressor);
+  compressor.end(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  await new Promise<void>((ok, fail) => {
+    compressor.on("end", ok);
+    compressor.on("error", fail);
+  });
+  return Buffer.concat(out);
+}
+
+async function packEntries(entries: readonly TarEntrySpec[], compressor: CompressStream | undefined): Promise<Buffer> {
+  const pack = tar.pack();
+  const out: Buffer[] = [];
+  const tail = compressor ?? (pack as unknown as NodeJS.ReadableStream);
+  tail.on("data", (c: Buffer) => out.push(c));
+  const done =
+    compressor === undefined
+      ? new Promise<void>((ok, fail) => {
+          tail.on("end", ok);
+          tail.on("error", fail);
+        })
+      : pipeline(pack as unknown as NodeJS.ReadableStream, compressor);
   for (const e of entries) {
     const type = e.type ?? "file";
     const data = e.data === undefined ? Buffer.alloc(0) : Buffer.from(e.data);
