@@ -592,6 +592,10 @@ export async function runTransaction(
   const release = await lockPrefix(prefix);
   try {
     await recoverLocked(prefix);
+    if (plan.link.length === 0 && plan.unlink.length === 0) {
+      // Nothing to change: like conda, leave the prefix (and its history) alone.
+      return { prefix, created: false, linked: [], unlinked: [], unchanged: plan.unchanged.map((r) => distName(r)), clobbered: [], warnings: [] };
+    }
     return await updatePrefix(prefix, plan, options, hook);
   } finally {
     await release();
