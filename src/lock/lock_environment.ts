@@ -162,7 +162,8 @@ export async function lockEnvironment(options: LockEnvironmentOptions): Promise<
     version: 1,
     format: "conda-lock-v1",
     platforms: [...options.platforms],
-    channels: channelNames.filter((c) => c !== "nodefaults").map((url) => ({ url, used_env_vars: [] })),
+    // The file's channels as written; the configured ones when the file names none (they were solved against).
+    channels: (channelNames.some((c) => c !== "nodefaults") ? channelNames : options.config.channels).filter((c) => c !== "nodefaults").map((url) => ({ url, used_env_vars: [] })),
     contentHash: computeContentHashes(files, options.platforms, hashOptions),
     sources: [...(options.sources ?? files.flatMap((f) => (f.file === undefined ? [] : [f.file])))],
     packages,
