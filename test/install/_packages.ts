@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, posix } from "node:path";
 import { extractPackage, hashFile, readIndexJson } from "../../src/package/index.js";
 import type { InstallRecord, LinkRequest } from "../../src/install/index.js";
 
@@ -53,7 +53,15 @@ export function fakePackage(
     mkdirSync(dirname(out), { recursive: true });
     if (f.linkTarget !== undefined) {
       symlinkSync(f.linkTarget, out);
-      paths.push({ _path: f.path, path_type: "softlink" });
+      // Like conda-build: a link to a file carries that file's digest.
+      const target = files.find((t) => t.linkTarget === undefined && t.path === posix.join(posix.dirname(f.path), f.linkTarget ?? ""));
+      const entry: Record<string, unknown> = { _path: f.path, path_type: "softlink" };
+      if (target !== undefined) {
+        const data = Buffer.isBuffer(target.content) ? target.content : Buffer.from(target.content ?? `${target.path}\n`);
+        entry.sha256 = sha(data);
+        entry.size_in_bytes = data.length;
+      }
+      paths.push(entry);
       continue;
     }
     const data = Buffer.isBuffer(f.content) ? f.content : Buffer.from(f.content ?? `${f.path}\n`);
