@@ -23,6 +23,8 @@ export interface ExtractSummary {
 export interface ExtractOptions {
   limits?: Partial<ExtractLimits>;
   signal?: AbortSignal;
+  /** Runs on the finished hidden folder just before it is renamed into place (the cache writes its record there). */
+  beforeCommit?: (extractedTmpDir: string) => Promise<void>;
 }
 
 /** `.conda` or `.tar.bz2` from the file name; undefined for anything else. */
@@ -181,6 +183,7 @@ export async function extractPackage(archivePath: string, destDir: string, optio
     if (!(await exists(join(tmp, "info", "index.json")))) {
       throw corruptArchive(archive, "is not a conda package: it has no info/index.json");
     }
+    await options.beforeCommit?.(tmp);
     await moveIntoPlace(tmp, dest);
   } catch (err) {
     await sink.drain().catch(() => undefined);

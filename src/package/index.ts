@@ -15,3 +15,7 @@ export { distName, extractPackage, packageFormat } from "./extract.js";
 export type { ExtractOptions, ExtractSummary } from "./extract.js";
 export { buildPackageFolder, buildTar, buildTarZst, condaFileName, writeCondaArchive, writeCondaPackage, zstdCompress } from "./write.js";
 export type { PackageFileSpec, PackageIndexSpec, TarEntrySpec } from "./write.js";
+export { checkDigest, downloadFile } from "./download.js";
+export type { DownloadOptions, DownloadResult } from "./download.js";
+export { PackageCache } from "./cache.js";
+export type { CachePackageRequest, CacheProgress, CachedPackage, EnsureOptions, PackageCacheOptions } from "./cache.js";
