@@ -1,6 +1,7 @@
 import type { EnvironmentSpec } from "../env/index.js";
 import { computeContentHashes, type ContentHashOptions } from "./content_hash.js";
 import { LockError } from "./errors.js";
+import { lockChannel } from "./lock_channels.js";
 import type { Lockfile } from "./model.js";
 
 /** Whether a lock still matches its environment file(s), and if not, why. */
@@ -14,7 +15,8 @@ export interface LockCheck {
  * Compares a lock with the environment file(s) it claims to come from: the
  * platforms, the channels, and per platform the content hash (conda-lock's
  * algorithm, so locks written by conda-lock check too). `platforms`
- * defaults to the lock's own.
+ * defaults to the lock's own. Pass `options.env` when channel URLs carry
+ * credentials, so they compare in the `${VAR}` form the lock stores.
  */
 export function checkLock(
   spec: EnvironmentSpec | readonly EnvironmentSpec[],
@@ -31,6 +33,8 @@ export function checkLock(
     const channels = f.channels.filter((c) => c !== "nodefaults");
     if (channels.length > wanted.length) wanted = channels;
   }
+  const env = options.env;
+  if (env !== undefined) wanted = wanted.map((url) => lockChannel(url, env).channel.url);
   const have = lock.channels.map((c) => c.url);
   if (options.channels === undefined && (wanted.length !== have.length || wanted.some((c, i) => c !== have[i]))) {
     reasons.push(`channels changed: the lock has [${have.join(", ")}], the environment file [${wanted.join(", ")}].`);

@@ -23,6 +23,7 @@
 import { createHash } from "node:crypto";
 import { MatchSpec } from "../conda/index.js";
 import { specForPlatform, type EnvironmentSpec } from "../env/index.js";
+import { lockChannel } from "./lock_channels.js";
 import { pythonJsonDumps, type PyJson } from "./python_json.js";
 
 /** Virtual packages per subdir as conda-lock's virtual-packages.yaml writes them: name -> "version" or "version build". */
@@ -54,6 +55,11 @@ export interface ContentHashOptions {
   virtualPackages?: CondaLockVirtualPackages;
   /** conda-lock `--with-cuda VERSION` (`""` = `--without-cuda`); ignored with `virtualPackages`. */
   cuda?: string;
+  /**
+   * Variables that hold channel credentials: with it, credentials in channel
+   * URLs are hashed as the `${VAR}` references a lock stores (see `lockChannel`).
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** One dependency as conda-lock serialises it for the hash (its pydantic `model_dump`). */
@@ -252,7 +258,8 @@ export function contentHashInput(files: EnvironmentSpec | readonly EnvironmentSp
       return ka < kb ? -1 : ka > kb ? 1 : 0;
     })
     .map(withoutNewNulls);
-  const channels = options.channels ?? unifiedChannels(list);
+  const env = options.env;
+  const channels = (options.channels ?? unifiedChannels(list)).map((url) => (env === undefined ? url : lockChannel(url, env).channel.url));
   const data: { [key: string]: PyJson } = {
     channels: channels.map((url) => JSON.stringify({ url, used_env_vars: [] })),
     specs,

@@ -25,6 +25,7 @@ export type { ExportExplicitOptions } from "./explicit.js";
 export { lockedFromRecord, packagesFromPrefixRecords, unverifiedPackages } from "./from_records.js";
 export type { PrefixRecordLike } from "./from_records.js";
 export { lockEnvironment } from "./lock_environment.js";
+export { lockChannel } from "./lock_channels.js";
 export type { LockEnvironmentOptions, LockOutcome, LockProgressEvent } from "./lock_environment.js";
 export { checkLock, staleLockError } from "./check_lock.js";
 export type { LockCheck } from "./check_lock.js";

@@ -6,6 +6,7 @@ import { loadSolveRecords, solveConda } from "../solver/index.js";
 import { CONDA_LOCK_DEFAULT_VIRTUAL_PACKAGES, computeContentHashes, type CondaLockVirtualPackages } from "./content_hash.js";
 import { LockError } from "./errors.js";
 import { lockedFromRecord } from "./from_records.js";
+import { lockChannel } from "./lock_channels.js";
 import { compareLockedPackages, type LockedPackage, type Lockfile } from "./model.js";
 
 /** Progress of `lockEnvironment`, one event per stage and platform. */
@@ -104,6 +105,7 @@ function hashVirtualPackages(overrides: Readonly<Record<string, readonly Virtual
  * The `pip:` section is not resolved (that needs PyPI): its lines are kept
  * in `pipRequirements` and a warning says so. Records without sha256 are
  * locked and listed in a warning; the installer refuses them by default.
+ * Channel credentials are stored as `${VAR}` references, never in clear.
  */
 export async function lockEnvironment(options: LockEnvironmentOptions): Promise<LockOutcome> {
   const files = Array.isArray(options.spec) ? [...(options.spec as readonly EnvironmentSpec[])] : [options.spec as EnvironmentSpec];
@@ -157,13 +159,19 @@ export async function lockEnvironment(options: LockEnvironmentOptions): Promise<
     const names = [...new Set(unverified.map((p) => `${p.name}-${p.version}-${p.build ?? ""}`))];
     warnings.push(`${names.length} package(s) have no sha256 in their channel's repodata (${names.slice(0, 5).join(", ")}${names.length > 5 ? ", ..." : ""}); installing them needs --allow-unverified.`);
   }
-  const hashOptions = options.virtualPackages === undefined ? {} : { virtualPackages: hashVirtualPackages(options.virtualPackages) };
+  const hashOptions = { env: options.env, ...(options.virtualPackages === undefined ? {} : { virtualPackages: hashVirtualPackages(options.virtualPackages) }) };
+  // The file's channels as written; the configured ones when the file names none (they were solved against).
+  const recorded = (channelNames.some((c) => c !== "nodefaults") ? channelNames : options.config.channels).filter((c) => c !== "nodefaults");
+  const lockChannels = recorded.map((url) => {
+    const { channel, dropped } = lockChannel(url, options.env);
+    if (dropped) warnings.push(`credentials in a channel URL were left out of the lock (no environment variable holds them): ${channel.url}; the installer needs them again.`);
+    return channel;
+  });
   const lock: LockOutcome = {
     version: 1,
     format: "conda-lock-v1",
     platforms: [...options.platforms],
-    // The file's channels as written; the configured ones when the file names none (they were solved against).
-    channels: (channelNames.some((c) => c !== "nodefaults") ? channelNames : options.config.channels).filter((c) => c !== "nodefaults").map((url) => ({ url, used_env_vars: [] })),
+    channels: lockChannels,
     contentHash: computeContentHashes(files, options.platforms, hashOptions),
     sources: [...(options.sources ?? files.flatMap((f) => (f.file === undefined ? [] : [f.file])))],
     packages,
