@@ -51,3 +51,57 @@ export async function hostileConda(dir: string, name: string, payload: TarEntryS
   });
   return outPath;
 }
+
+/** One request the test server saw. */
+export interface SeenRequest {
+  path: string;
+  range: string | undefined;
+  authorization: string | undefined;
+}
+
+/**
+ * A tiny HTTP server on 127.0.0.1 serving in-memory files with byte ranges.
+ * `behave` may answer a request itself (500s, dropped connections) and
+ * returns true when it did.
+ */
+export async function serveFiles(
+  files: Map<string, Buffer>,
+  behave?: (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse, seen: SeenRequest[]) => boolean,
+): Promise<{ url: string; seen: SeenRequest[]; close: () => Promise<void> }> {
+  const { createServer } = await import("node:http");
+  const seen: SeenRequest[] = [];
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent((req.url ?? "/").split("?")[0]);
+    seen.push({ path, range: req.headers.range, authorization: req.headers.authorization });
+    if (behave?.(req, res, seen) === true) return;
+    const body = files.get(path);
+    if (body === undefined) {
+      res.writeHead(404).end("not found");
+      return;
+    }
+    const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
+    if (m !== null) {
+      const start = Number(m[1]);
+      if (start >= body.length) {
+        res.writeHead(416, { "content-range": `bytes */${body.length}` }).end();
+        return;
+      }
+      res.writeHead(206, { "content-length": body.length - start, "content-range": `bytes ${start}-${body.length - 1}/${body.length}`, etag: '"v1"' });
+      res.end(body.subarray(start));
+      return;
+    }
+    res.writeHead(200, { "content-length": body.length, etag: '"v1"' });
+    res.end(body);
+  });
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  const port = (server.address() as import("node:net").AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+}
