@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -54,23 +54,29 @@ export const PROBE_TTL_MS = 7 * 24 * 3600 * 1000;
  * Writes a file so readers see the old or the new content, never a mix:
  * a uniquely named temp file in the same folder, then rename. Safe when two
  * processes write the same entry; the last rename wins and both are whole.
+ *
+ * The work is done with synchronous calls: a cache entry is a few files
+ * written once per download, and each asynchronous call is a thread-pool
+ * round trip (mkdir, open, write, close, rename: five per file), which on a
+ * busy machine cost more than the writes themselves. Still async in its
+ * signature so callers need not care.
  */
 export async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
   try {
-    await writeFile(temp, data);
-    await rename(temp, path);
+    writeFileSync(temp, data);
+    renameSync(temp, path);
   } catch (err) {
-    await rm(temp, { force: true });
+    rmSync(temp, { force: true });
     throw err;
   }
 }
 
-/** Reads a file, or undefined when it does not exist or cannot be read. */
+/** Reads a file, or undefined when it does not exist or cannot be read. Synchronous inside, for the reason given at writeAtomic. */
 export async function readIfExists(path: string): Promise<Buffer | undefined> {
   try {
-    return await readFile(path);
+    return readFileSync(path);
   } catch {
     return undefined;
   }

@@ -1,8 +1,7 @@
-import { stat } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { redactUrl, subdirUrl, type Channel, type PackageRecord } from "../conda/index.js";
 import { BinaryCacheCorrupt } from "./binary_cache.js";
-import { readFileSync } from "node:fs";
 import { cacheKey, CacheEntry, defaultCacheDir, PROBE_TTL_MS, readIfExists, shardPath, writeAtomic, type SubdirState } from "./cache.js";
 import { decodeVariant, hasMagic, VARIANT_FILES, type RepodataVariant } from "./decompress.js";
 import { RepodataError } from "./errors.js";
@@ -572,10 +571,5 @@ function readIfExistsSync(path: string): Buffer | undefined {
 }
 
 async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
+  return existsSync(path);
 }
