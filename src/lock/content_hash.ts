@@ -13,6 +13,9 @@
  * `_0` build suffix on builds that have a build string, and the extra
  * `__osx 10.15` on osx-64, which conda-lock keeps for hash stability).
  *
+ * `pip_repositories` (each as compact JSON `{"url": ...}`) is added when a
+ * file has `pip-repositories:`.
+ *
  * This matches conda-lock for conda dependencies and for pip requirements of
  * the forms `name`, `name[extras] <specifiers>`, `name @ https://…` and
  * `name @ git+…` with simple `sys_platform`/`platform_system`/`os_name`
@@ -265,6 +268,10 @@ export function contentHashInput(files: EnvironmentSpec | readonly EnvironmentSp
     specs,
     virtual_package_hash: virtualPackageContent(platform, options),
   };
+  // `pip-repositories:` take part only when some file names them (the longest list, as for channels).
+  let repositories: readonly string[] = [];
+  for (const file of list) if ((file.pipRepositories?.length ?? 0) > repositories.length) repositories = file.pipRepositories ?? [];
+  if (repositories.length > 0) data.pip_repositories = repositories.map((url) => JSON.stringify({ url }));
   return pythonJsonDumps(data);
 }
 

@@ -41,8 +41,8 @@ function v1Fields(p: LockedPackage): unknown {
 test("read -> write -> read keeps every conda-lock field of every real v1 lock", { skip: needsShared("conda-lock", "public-lockfiles/conda-lock") }, () => {
   const files = [
     ...["test-lockfile", "test-install-with-pip-deps", "test-pypi-resolve-gh155", "test-environment-blas-mkl"].map((d) => `conda-lock/${d}/conda-lock.yml`),
-    ...readdirSync(sharedPath("public-lockfiles/conda-lock")).map((f) => `public-lockfiles/conda-lock/${f}`),
-    ...BYTE_IDENTICAL,
+    // The byte-identical ones are covered by the test above.
+    ...readdirSync(sharedPath("public-lockfiles/conda-lock")).map((f) => `public-lockfiles/conda-lock/${f}`).filter((f) => !BYTE_IDENTICAL.includes(f)),
   ];
   let entries = 0;
   for (const rel of files) {

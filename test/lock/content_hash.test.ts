@@ -79,3 +79,9 @@ test("pythonJsonDumps writes what Python's json.dumps(sort_keys=True) writes", (
   assert.equal(pythonJsonDumps({}), "{}");
   assert.equal(pythonJsonDumps("\u007f\u0001"), '"\\u007f\\u0001"');
 });
+
+test("pip-repositories take part in the hash as conda-lock serialises them", () => {
+  const spec = parseEnvironmentYaml("channels: [conda-forge]\npip-repositories:\n  - https://pypi.example.com/simple\ndependencies:\n  - python\n", "environment.yml", { env: {} });
+  const data = JSON.parse(contentHashInput(spec, "linux-64")) as { pip_repositories?: string[] };
+  assert.deepEqual(data.pip_repositories, ['{"url":"https://pypi.example.com/simple"}']);
+});
