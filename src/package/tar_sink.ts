@@ -285,7 +285,7 @@ export class TarSink {
 
   private async makeSymlink(rel: string, header: tar.Header): Promise<void> {
     const target = header.linkname ?? "";
-    if (target === "") throw unsafeEntry(this.archive, header.name, "the symlink has no target");
+    if (target === "") throw corruptArchive(this.archive, `is corrupt: the symlink ${JSON.stringify(header.name)} has no target`);
     if (target.includes("\0")) throw unsafeEntry(this.archive, header.name, "the symlink target holds a NUL byte");
     if (target.startsWith("/") || /^[A-Za-z]:/.test(target) || target.startsWith("\\")) {
       throw unsafeEntry(this.archive, header.name, `the symlink points to the absolute path ${JSON.stringify(target)}`);
