@@ -42,7 +42,11 @@ export interface SubdirState {
   maxAgeSeconds?: number;
   /** Last time the server confirmed or delivered the body (ms). */
   fetchedAt: number;
-  /** Size and sha256 of the cached body: decoded JSON, or the compressed shard index. */
+  /**
+   * Size of the repodata JSON (for `shards`: of the shard index) and sha256
+   * of the file the cache keeps: the JSON, or for `zst` the compressed body
+   * as downloaded, or the compressed shard index.
+   */
   size: number;
   sha256: string;
 }
@@ -100,6 +104,8 @@ function isState(value: unknown): value is SubdirState {
 export class CacheEntry {
   readonly statePath: string;
   readonly jsonPath: string;
+  /** The body of a `zst` subdir, kept compressed. */
+  readonly zstPath: string;
   /** Offsets index: names and record byte ranges into the cached JSON (scanned_store.ts). */
   readonly indexPath: string;
   readonly shardIndexPath: string;
@@ -110,6 +116,7 @@ export class CacheEntry {
   ) {
     this.statePath = join(dir, `${key}.state.json`);
     this.jsonPath = join(dir, `${key}.json`);
+    this.zstPath = join(dir, `${key}.json.zst`);
     this.indexPath = join(dir, `${key}.idx`);
     this.shardIndexPath = join(dir, `${key}.shards.msgpack.zst`);
   }
@@ -131,7 +138,7 @@ export class CacheEntry {
   }
 
   bodyPath(variant: SubdirState["variant"]): string {
-    return variant === "shards" ? this.shardIndexPath : this.jsonPath;
+    return variant === "shards" ? this.shardIndexPath : variant === "zst" ? this.zstPath : this.jsonPath;
   }
 }
 

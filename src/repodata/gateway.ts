@@ -3,11 +3,11 @@ import { join } from "node:path";
 import { redactUrl, subdirUrl, type Channel, type PackageRecord } from "../conda/index.js";
 import { BinaryCacheCorrupt } from "./binary_cache.js";
 import { cacheKey, CacheEntry, defaultCacheDir, PROBE_TTL_MS, readIfExists, shardPath, writeAtomic, type SubdirState } from "./cache.js";
-import { decodeVariant, hasMagic, VARIANT_FILES, type RepodataVariant } from "./decompress.js";
+import { decodeVariant, decompressZstd, hasMagic, VARIANT_FILES, type RepodataVariant } from "./decompress.js";
 import { RepodataError } from "./errors.js";
 import { fetchResource, isLocalUrl, type FetchLike, type FetchOutcome, type TransportOptions } from "./fetch.js";
 import { LazySubdirIndex, sha256Hex, storeFromJson, type RecordStore } from "./lazy_index.js";
-import { encodeOffsetsIndex, fileSource, openOffsetsIndex, ScannedStore } from "./scanned_store.js";
+import { encodeOffsetsIndex, fileSource, memorySource, openOffsetsIndex, ScannedStore } from "./scanned_store.js";
 import { decodeShardIndex, SHARD_INDEX_FILE, ShardedSubdirIndex } from "./shards.js";
 
 /** What the gateway reports while it works; `url` is always redacted. */
@@ -448,10 +448,28 @@ export class RepodataGateway {
     }
     const stamp = { size: state.size, sha256: state.sha256 };
     const where = redactUrl(`${url}/${VARIANT_FILES.json}`);
-    /** Index from the cached JSON (checked against the state's sha256); synchronous so a damaged index can be healed mid-solve. */
+    // A .zst download is cached as downloaded (a tenth of the JSON to write and hash), and decoded again when opened.
+    const compressed = state.variant === "zst";
+    const readJson = (): Buffer => {
+      if (!compressed) {
+        const json = readIfExistsSync(entry.jsonPath);
+        if (json === undefined || json.length !== state.size || sha256Hex(json) !== state.sha256) throw new CacheBroken();
+        return json;
+      }
+      const zst = readIfExistsSync(entry.zstPath);
+      if (zst === undefined || sha256Hex(zst) !== state.sha256) throw new CacheBroken();
+      let json: Uint8Array;
+      try {
+        json = decompressZstd(zst, where);
+      } catch {
+        throw new CacheBroken();
+      }
+      if (json.length !== state.size) throw new CacheBroken();
+      return Buffer.from(json.buffer, json.byteOffset, json.byteLength);
+    };
+    /** Index from the cached body (checked against the state's sha256); synchronous so a damaged index can be healed mid-solve. */
     const fromJson = (): { index: LazySubdirIndex; store: RecordStore } => {
-      const json = readIfExistsSync(entry.jsonPath);
-      if (json === undefined || json.length !== state.size || sha256Hex(json) !== state.sha256) throw new CacheBroken();
+      const json = readJson();
       const store = storeFromJson(json, where, entry.jsonPath);
       this.emit({ kind: "parse", url: where, bytes: json.length });
       return { index: new LazySubdirIndex(store, source), store };
@@ -465,9 +483,11 @@ export class RepodataGateway {
       try {
         // The offsets index and the JSON it points into; records are read from the file per name.
         const { scan, info } = openOffsetsIndex(entry.indexPath, stamp);
-        const store = new ScannedStore(scan, info, fileSource(entry.jsonPath, state.size), where, false);
+        const bytes = compressed ? memorySource(readJson()) : fileSource(entry.jsonPath, state.size);
+        const store = new ScannedStore(scan, info, bytes, where, false);
         return new GatewaySubdirIndex(channel, subdir, new LazySubdirIndex(store, source), heal);
-      } catch {
+      } catch (err) {
+        if (err instanceof CacheBroken) throw err;
         // Absent, stale or damaged: rebuilt from the JSON below.
       }
     }
@@ -520,9 +540,11 @@ export class RepodataGateway {
     const json = await decodeVariant(variant, outcome.body, where);
     const store = storeFromJson(json, where);
     this.emit({ kind: "parse", url: where, bytes: json.length });
-    const stamp = { size: json.length, sha256: sha256Hex(json) };
+    // A .zst body is kept compressed (see fromCache): size of the JSON, sha256 of the file kept.
+    const kept = variant === "zst" ? outcome.body : json;
+    const stamp = { size: json.length, sha256: sha256Hex(kept) };
     // Body before state before index: a reader that sees the new state finds the matching body.
-    await writeAtomic(entry.jsonPath, json);
+    await writeAtomic(variant === "zst" ? entry.zstPath : entry.jsonPath, kept);
     await entry.writeState({ ...base, ...stamp });
     await this.writeOffsets(entry, store, stamp);
     return new GatewaySubdirIndex(channel, subdir, new LazySubdirIndex(store, source), undefined);
