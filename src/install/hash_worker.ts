@@ -1,23 +1,43 @@
-// Worker side of the hash pool: hashes batches of files with large
-// synchronous reads (this thread does nothing else) and posts the digests.
+// Worker side of the hash pool: checks and hashes batches of files with large
+// synchronous reads (this thread does nothing else) and posts the results.
 import { createHash } from "node:crypto";
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, lstatSync, openSync, readSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
 
 const CHUNK = 4 << 20;
 const buffer = Buffer.allocUnsafe(CHUNK);
 
+/** One file to hash; with `expectSize`, a regular file of another size is reported without hashing. */
+export interface HashJob {
+  path: string;
+  expectSize?: number;
+  /** lstat first and report anything but a regular file (verify's files must not be links). */
+  regularOnly?: boolean;
+}
+
 export interface HashJobResult {
   sha256?: string;
   size?: number;
+  /** errno code (`ENOENT`...) when the file could not be read. */
   error?: string;
+  /** Set when `regularOnly` found a link, folder or device. */
+  notRegular?: boolean;
 }
 
-function hashOne(path: string): HashJobResult {
+function hashOne(job: HashJob): HashJobResult {
+  let size = -1;
+  if (job.regularOnly === true || job.expectSize !== undefined) {
+    const st = lstatSync(job.path, { throwIfNoEntry: false });
+    if (st === undefined) return { error: "ENOENT" };
+    if (job.regularOnly === true && !st.isFile()) return { notRegular: true };
+    if (job.expectSize !== undefined && st.size !== job.expectSize) return { size: st.size };
+    size = st.size;
+  }
   let fd: number | undefined;
   try {
-    fd = openSync(path, "r");
-    const size = fstatSync(fd).size;
+    fd = openSync(job.path, "r");
+    // One stat per file is enough: reuse lstat's size when there was one.
+    if (size < 0) size = fstatSync(fd).size;
     const h = createHash("sha256");
     let total = 0;
     for (;;) {
@@ -35,6 +55,6 @@ function hashOne(path: string): HashJobResult {
   }
 }
 
-parentPort?.on("message", (msg: { id: number; paths: string[] }) => {
-  parentPort?.postMessage({ id: msg.id, results: msg.paths.map(hashOne) });
+parentPort?.on("message", (msg: { id: number; jobs: HashJob[] }) => {
+  parentPort?.postMessage({ id: msg.id, results: msg.jobs.map(hashOne) });
 });

@@ -4,10 +4,11 @@
 // put there without the lock saying so.
 import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, type Stats } from "node:fs";
 import { join, posix, resolve } from "node:path";
-import { hashFiles } from "./hash_pool.js";
+import { availableParallelism } from "node:os";
+import { HashPool, type HashJob } from "./hash_pool.js";
 import { TXN_DIR_PREFIX } from "./journal.js";
 import { distName, readPrefix } from "./prefix_records.js";
-import type { PathsDataEntry } from "./types.js";
+import type { PathsDataEntry, PrefixRecord } from "./types.js";
 
 /** A locked package as lockfiles describe it (conda-lock v1 `package` entries fit). */
 export interface LockedPackageLike {
@@ -54,6 +55,9 @@ export interface VerifyOptions {
   /** Hashing threads (default: the machine's cores). */
   concurrency?: number;
 }
+
+/** Path types conda-meta gives no file digest for (checked by type, or via their target). */
+const NON_FILE_TYPES = new Set(["directory", "softlink", "pyc_file", "unix_python_entry_point", "windows_python_entry_point_script", "windows_python_entry_point_exe"]);
 
 const KINDS: VerifyIssueKind[] = ["missing", "modified", "unexpected", "lock-missing", "lock-extra", "lock-mismatch", "pip-installed"];
 
@@ -143,107 +147,119 @@ function readDists(prefix: string): PipDist[] {
 /** Verifies every file of every conda-meta record of `prefix`; the report is plain JSON. */
 export async function verifyPrefix(prefixPath: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const prefix = resolve(prefixPath);
+  // Started first, so the threads boot while the records are read.
+  const pool = new HashPool(options.concurrency ?? availableParallelism());
+  try {
+    return await verifyWith(pool, prefix, options);
+  } finally {
+    await pool.close();
+  }
+}
+
+type Job = HashJob & { expected: string; dist: string; rel: string };
+
+/** Checks one recorded path that is not hashed as a plain file (links, folders, generated files). */
+function checkOther(entry: PathsDataEntry, prefix: string, dist: string, byPath: Map<string, PathsDataEntry>, issues: VerifyIssue[], jobs: Job[]): void {
+  const rel = entry._path;
+  const full = join(prefix, rel);
+  const st = lstatOrUndefined(full);
+  if (st === undefined) {
+    issues.push({ kind: "missing", path: rel, package: dist, detail: `${rel} of ${dist} is missing` });
+    return;
+  }
+  if (entry.path_type === "directory") {
+    if (!st.isDirectory()) issues.push({ kind: "modified", path: rel, package: dist, detail: `${rel} of ${dist} should be a folder` });
+    return;
+  }
+  if (entry.path_type !== "softlink") {
+    // Generated files (pyc, entry points) have no digest in conda-meta, nor do files
+    // older records list only in `files`: a regular file is all we can check.
+    if (!st.isFile()) issues.push({ kind: "modified", path: rel, package: dist, detail: `${rel} of ${dist} should be a regular file` });
+    return;
+  }
+  if (!st.isSymbolicLink()) {
+    issues.push({ kind: "modified", path: rel, package: dist, detail: `${rel} of ${dist} should be a symbolic link` });
+    return;
+  }
+  const target = readlinkSync(full);
+  const resolved = posix.normalize(posix.join(posix.dirname(rel), target));
+  if (posix.isAbsolute(target) || resolved === ".." || resolved.startsWith("../")) {
+    issues.push({ kind: "modified", path: rel, package: dist, actual: target, detail: `${rel} of ${dist} now points outside the prefix (${target})` });
+    return;
+  }
+  // paths.json gives a softlink the digest of the file it points to.
+  if (entry.sha256 === undefined) return;
+  const targetEntry = byPath.get(resolved);
+  if (targetEntry?.sha256 !== undefined && targetEntry.path_type === "hardlink") {
+    // The target is checked as a file of its own; the link must point at the file with its digest.
+    if (targetEntry.sha256 !== entry.sha256) {
+      issues.push({ kind: "modified", path: rel, package: dist, actual: target, detail: `${rel} of ${dist} points to ${target}, which is not the file it was installed for` });
+    }
+    return;
+  }
+  let targetStat: Stats | undefined;
+  try {
+    targetStat = statSync(full);
+  } catch {
+    targetStat = undefined;
+  }
+  if (targetStat?.isFile() === true) jobs.push({ path: full, expected: entry.sha256, dist, rel });
+}
+
+async function verifyWith(pool: HashPool, prefix: string, options: VerifyOptions): Promise<VerifyReport> {
   const records = await readPrefix(prefix);
   const issues: VerifyIssue[] = [];
   const claimed = new Set<string>();
-  const hashJobs: Array<{ path: string; expected: string; size: number; dist: string; rel: string }> = [];
+  const jobs: Job[] = [];
   let checkedFiles = 0;
-
   const byPath = new Map<string, PathsDataEntry>();
   for (const record of records) for (const p of record.paths_data.paths) byPath.set(p._path, p);
+
   for (const record of records) {
     const dist = distName(record);
-    const entries = new Map<string, PathsDataEntry>();
-    for (const p of record.paths_data.paths) entries.set(p._path, p);
-    for (const f of record.files) if (!entries.has(f)) entries.set(f, { _path: f, path_type: "hardlink" });
-    for (const entry of entries.values()) {
-      const rel = entry._path;
-      claimed.add(rel);
+    let entries: PathsDataEntry[] = record.paths_data.paths;
+    if (record.files.length !== entries.length || record.files.some((f, i) => f !== entries[i]._path)) {
+      // Records from conda's installer list some files only in `files`.
+      const described = new Set(entries.map((e) => e._path));
+      entries = [...entries, ...record.files.filter((f) => !described.has(f)).map((f): PathsDataEntry => ({ _path: f, path_type: "hardlink" }))];
+    }
+    for (const entry of entries) {
+      claimed.add(entry._path);
       checkedFiles++;
-      const full = join(prefix, rel);
-      const st = lstatOrUndefined(full);
-      if (st === undefined) {
-        issues.push({ kind: "missing", path: rel, package: dist, detail: `${rel} of ${dist} is missing` });
+      const expected = NON_FILE_TYPES.has(entry.path_type) ? undefined : (entry.sha256_in_prefix ?? entry.sha256);
+      if (expected === undefined) {
+        checkOther(entry, prefix, dist, byPath, issues, jobs);
         continue;
       }
-      switch (entry.path_type) {
-        case "directory":
-          if (!st.isDirectory()) issues.push({ kind: "modified", path: rel, package: dist, detail: `${rel} of ${dist} should be a folder` });
-          continue;
-        case "softlink": {
-          if (!st.isSymbolicLink()) {
-            issues.push({ kind: "modified", path: rel, package: dist, detail: `${rel} of ${dist} should be a symbolic link` });
-            continue;
-          }
-          const target = readlinkSync(full);
-          const resolved = posix.normalize(posix.join(posix.dirname(rel), target));
-          if (posix.isAbsolute(target) || resolved.startsWith("../")) {
-            issues.push({ kind: "modified", path: rel, package: dist, actual: target, detail: `${rel} of ${dist} now points outside the prefix (${target})` });
-            continue;
-          }
-          // paths.json gives a softlink the digest of the file it points to.
-          let targetStat: Stats | undefined;
-          try {
-            targetStat = statSync(full);
-          } catch {
-            targetStat = undefined;
-          }
-          if (entry.sha256 !== undefined && targetStat?.isFile() === true) {
-            // When the target had its placeholder replaced, what is on disk is its sha256_in_prefix.
-            const targetEntry = byPath.get(posix.normalize(posix.join(posix.dirname(rel), target)));
-            const expected = targetEntry?.sha256 === entry.sha256 ? (targetEntry.sha256_in_prefix ?? entry.sha256) : entry.sha256;
-            hashJobs.push({ path: full, expected, size: targetStat.size, dist, rel });
-          }
-          continue;
-        }
-        case "pyc_file":
-        case "unix_python_entry_point":
-        case "windows_python_entry_point_script":
-        case "windows_python_entry_point_exe":
-          // conda records no digest for generated files; present as a regular file is all we can check.
-          if (!st.isFile()) issues.push({ kind: "modified", path: rel, package: dist, detail: `${rel} of ${dist} should be a regular file` });
-          continue;
-        default: {
-          if (!st.isFile()) {
-            issues.push({ kind: "modified", path: rel, package: dist, detail: `${rel} of ${dist} should be a regular file` });
-            continue;
-          }
-          const expected = entry.sha256_in_prefix ?? entry.sha256;
-          // size_in_bytes is the package's size; a replaced placeholder changes it.
-          const expectSize = entry.sha256_in_prefix === undefined && entry.prefix_placeholder === undefined ? entry.size_in_bytes : undefined;
-          if (expectSize !== undefined && expectSize !== st.size) {
-            issues.push({ kind: "modified", path: rel, package: dist, expected: `${expectSize} bytes`, actual: `${st.size} bytes`, detail: `${rel} of ${dist} changed size` });
-            continue;
-          }
-          if (expected !== undefined) hashJobs.push({ path: full, expected, size: st.size, dist, rel });
-        }
-      }
+      // The worker does the lstat, type and size checks along with the hash.
+      // size_in_bytes is the package's size; a replaced placeholder changes it.
+      const expectSize = entry.sha256_in_prefix === undefined && entry.prefix_placeholder === undefined ? entry.size_in_bytes : undefined;
+      jobs.push({ path: join(prefix, entry._path), expectSize, regularOnly: true, expected, dist, rel: entry._path });
     }
   }
 
-  const digests = await hashFiles(
-    hashJobs.map((j) => j.path),
-    { concurrency: options.concurrency, sizes: hashJobs.map((j) => j.size) },
-  );
-  let hashedBytes = 0;
-  hashJobs.forEach((job, i) => {
-    const d = digests[i];
-    hashedBytes += d.size ?? 0;
-    if (d.error !== undefined) {
-      issues.push({ kind: "missing", path: job.rel, package: job.dist, detail: `${job.rel} of ${job.dist} cannot be read (${d.error})` });
-    } else if (d.sha256 !== job.expected) {
-      issues.push({ kind: "modified", path: job.rel, package: job.dist, expected: job.expected, actual: d.sha256, detail: `${job.rel} of ${job.dist} does not match its sha256` });
-    }
-  });
+  // Hash in the workers while this thread walks the prefix.
+  const hashing = pool.hash(jobs);
+  const onDisk: string[] = [];
+  walkFiles(prefix, "", onDisk);
+  const dists = readDists(prefix);
 
   // Python distributions: claimed by a conda record, explained by the lock, or installed by pip.
+  const claimedTop = new Set<string>();
+  const spDirs = new Set(dists.map((d) => d.dir.slice(0, d.dir.lastIndexOf("/"))));
+  for (const p of claimed) {
+    for (const sp of spDirs) {
+      if (!p.startsWith(`${sp}/`)) continue;
+      const slash = p.indexOf("/", sp.length + 1);
+      claimedTop.add(slash === -1 ? p : p.slice(0, slash));
+    }
+  }
   const pipLocked = new Map<string, LockedPackageLike>();
   for (const l of options.lock ?? []) if (l.manager === "pip") pipLocked.set(normaliseDistName(l.name), l);
   const pipOwned = new Set<string>();
-  for (const dist of readDists(prefix)) {
-    const recorded = [...claimed].some((p) => p === dist.dir || p.startsWith(`${dist.dir}/`));
-    const byConda = recorded && (dist.installer === undefined || dist.installer === "conda");
-    if (byConda) continue;
+  for (const dist of dists) {
+    const recorded = claimedTop.has(dist.dir);
+    if (recorded && (dist.installer === undefined || dist.installer === "conda")) continue;
     for (const f of dist.files) pipOwned.add(f);
     pipOwned.add(dist.dir);
     const locked = pipLocked.get(normaliseDistName(dist.name));
@@ -256,44 +272,65 @@ export async function verifyPrefix(prefixPath: string, options: VerifyOptions = 
       detail: `${dist.name} ${dist.version} in ${dist.dir} was installed by ${dist.installer ?? "an unknown installer"}${recorded ? " over a conda package" : ""} and no lock entry explains it`,
     });
   }
-
-  const onDisk: string[] = [];
-  walkFiles(prefix, "", onDisk);
   for (const rel of onDisk) {
     if (claimed.has(rel)) continue;
     if (pipOwned.has(rel) || [...ancestorsOf(rel)].some((a) => pipOwned.has(a))) continue;
     issues.push({ kind: "unexpected", path: rel, detail: `${rel} belongs to no installed package` });
   }
 
-  if (options.lock !== undefined) {
-    const installed = new Map(records.map((r) => [r.name, r] as const));
-    const lockedConda = options.lock.filter((l) => (l.manager ?? "conda") === "conda");
-    const lockedNames = new Set(lockedConda.map((l) => l.name));
-    for (const l of lockedConda) {
-      const r = installed.get(l.name);
-      const want = `${l.name}-${l.version}${l.build === undefined ? "" : `-${l.build}`}`;
-      if (r === undefined) {
-        issues.push({ kind: "lock-missing", package: want, detail: `${want} is in the lock but not installed` });
-        continue;
-      }
-      const diffs: string[] = [];
-      if (r.version !== l.version) diffs.push(`version ${r.version} (lock: ${l.version})`);
-      if (l.build !== undefined && r.build !== l.build) diffs.push(`build ${r.build} (lock: ${l.build})`);
-      if (l.sha256 !== undefined && r.sha256 !== undefined && r.sha256 !== l.sha256) diffs.push(`sha256 ${r.sha256} (lock: ${l.sha256})`);
-      if (l.sha256 !== undefined && r.sha256 === undefined) diffs.push("no sha256 recorded");
-      if (diffs.length > 0) {
-        issues.push({ kind: "lock-mismatch", package: distName(r), expected: want, actual: distName(r), detail: `${r.name} differs from the lock: ${diffs.join(", ")}` });
+  const digests = await hashing;
+  let hashedBytes = 0;
+  jobs.forEach((job, i) => {
+    const d = digests[i];
+    if (d.error !== undefined) {
+      const what = d.error === "ENOENT" ? "is missing" : `cannot be read (${d.error})`;
+      issues.push({ kind: "missing", path: job.rel, package: job.dist, detail: `${job.rel} of ${job.dist} ${what}` });
+    } else if (d.notRegular === true) {
+      issues.push({ kind: "modified", path: job.rel, package: job.dist, detail: `${job.rel} of ${job.dist} should be a regular file` });
+    } else if (d.sha256 === undefined) {
+      issues.push({ kind: "modified", path: job.rel, package: job.dist, expected: `${job.expectSize} bytes`, actual: `${d.size} bytes`, detail: `${job.rel} of ${job.dist} changed size` });
+    } else {
+      hashedBytes += d.size ?? 0;
+      if (d.sha256 !== job.expected) {
+        issues.push({ kind: "modified", path: job.rel, package: job.dist, expected: job.expected, actual: d.sha256, detail: `${job.rel} of ${job.dist} does not match its sha256` });
       }
     }
-    for (const r of records) {
-      if (!lockedNames.has(r.name)) issues.push({ kind: "lock-extra", package: distName(r), detail: `${distName(r)} is installed but not in the lock` });
-    }
-  }
+  });
+
+  if (options.lock !== undefined) issues.push(...lockIssues(records, options.lock));
 
   const summary = Object.fromEntries(KINDS.map((k) => [k, 0])) as VerifyReport["summary"];
   for (const i of issues) summary[i.kind]++;
   summary.total = issues.length;
   return { prefix, packages: records.length, checkedFiles, hashedBytes, issues, summary };
+}
+
+/** Installed conda packages against the lock's conda entries. */
+function lockIssues(records: PrefixRecord[], lock: LockedPackageLike[]): VerifyIssue[] {
+  const issues: VerifyIssue[] = [];
+  const installed = new Map(records.map((r) => [r.name, r] as const));
+  const lockedConda = lock.filter((l) => (l.manager ?? "conda") === "conda");
+  const lockedNames = new Set(lockedConda.map((l) => l.name));
+  for (const l of lockedConda) {
+    const r = installed.get(l.name);
+    const want = `${l.name}-${l.version}${l.build === undefined ? "" : `-${l.build}`}`;
+    if (r === undefined) {
+      issues.push({ kind: "lock-missing", package: want, detail: `${want} is in the lock but not installed` });
+      continue;
+    }
+    const diffs: string[] = [];
+    if (r.version !== l.version) diffs.push(`version ${r.version} (lock: ${l.version})`);
+    if (l.build !== undefined && r.build !== l.build) diffs.push(`build ${r.build} (lock: ${l.build})`);
+    if (l.sha256 !== undefined && r.sha256 !== undefined && r.sha256 !== l.sha256) diffs.push(`sha256 ${r.sha256} (lock: ${l.sha256})`);
+    if (l.sha256 !== undefined && r.sha256 === undefined) diffs.push("no sha256 recorded");
+    if (diffs.length > 0) {
+      issues.push({ kind: "lock-mismatch", package: distName(r), expected: want, actual: distName(r), detail: `${r.name} differs from the lock: ${diffs.join(", ")}` });
+    }
+  }
+  for (const r of records) {
+    if (!lockedNames.has(r.name)) issues.push({ kind: "lock-extra", package: distName(r), detail: `${distName(r)} is installed but not in the lock` });
+  }
+  return issues;
 }
 
 function* ancestorsOf(rel: string): Generator<string> {
