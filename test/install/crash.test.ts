@@ -6,7 +6,8 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "no
 import { after, test } from "node:test";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { executeTransaction, planTransaction, readPrefix, recoverPrefix, verifyPrefix, type LinkRequest } from "../../src/install/index.js";
+import { executeTransaction, InstallError, planTransaction, readPrefix, recoverPrefix, verifyPrefix, type LinkRequest } from "../../src/install/index.js";
+import { runTransaction } from "../../src/install/transaction.js";
 import { undoStep, type Journal } from "../../src/install/journal.js";
 import { fakePackage, snapshot, tempDir } from "./_packages.js";
 
@@ -131,4 +132,26 @@ test("SIGKILL while creating a new prefix: recovery leaves no prefix and no stag
   assert.deepEqual(readdirSync(dirname(prefix)), []);
   assert.equal(await crashAt(prefix, OLD, "committed"), "killed");
   assert.equal((await verifyPrefix(prefix)).summary.total, 0);
+});
+
+test("a failure in the middle of the journal rolls back in the same process", async () => {
+  const reference = join(work, "reference3");
+  await installFresh(reference, OLD);
+  const oldSnap = snapshot(reference, skipHistory);
+  const prefix = join(work, "p-inproc");
+  await installFresh(prefix, OLD);
+  let fired = false;
+  await assert.rejects(
+    runTransaction(prefix, planTransaction(await readPrefix(prefix), NEW), {}, (at) => {
+      if (at.phase === "step" && at.step === Math.floor((at.total ?? 0) / 2)) {
+        fired = true;
+        throw Object.assign(new Error("injected"), { code: "EIO" });
+      }
+    }),
+    (err: unknown) => err instanceof InstallError && err.code === "CG_INSTALL_IO",
+  );
+  assert.ok(fired);
+  assert.equal(existsSync(join(prefix, "conda-meta/.condaguard-transaction.json")), false);
+  assert.deepEqual(snapshot(prefix, skipHistory), oldSnap);
+  assert.equal(await recoverPrefix(prefix), undefined);
 });
