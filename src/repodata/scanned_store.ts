@@ -97,23 +97,37 @@ export class ScannedStore implements RecordStore {
     const { order, groupStart, keyStart, keyEnd, valStart, valEnd, section } = this.scan;
     const from = groupStart[id];
     const to = groupStart[id + 1];
-    // One read covering the group when its records lie close together (they mostly do: files are sorted by name).
-    let lo = Infinity;
-    let hi = 0;
-    let total = 0;
+    // Records of a name mostly lie together (files are sorted by name), once in `packages` and once in
+    // `packages.conda`: read each run of nearby records with one read instead of one per record.
+    const chunks: Buffer[] = [];
+    const chunkOf = new Uint32Array(to - from);
+    const chunkBase: number[] = [];
+    let runLo = -1;
+    let runHi = -1;
+    const flush = (): void => {
+      if (runLo >= 0) {
+        chunks.push(this.bytes.read(runLo, runHi));
+        chunkBase.push(runLo);
+      }
+    };
     for (let k = from; k < to; k++) {
       const r = order[k];
-      lo = Math.min(lo, keyStart[r] - 1);
-      hi = Math.max(hi, valEnd[r]);
-      total += valEnd[r] - keyStart[r] + 1;
+      const lo = keyStart[r] - 1;
+      const hi = valEnd[r];
+      if (runLo < 0 || lo < runLo || lo > runHi + 65536) {
+        flush();
+        runLo = lo;
+        runHi = hi;
+      } else runHi = Math.max(runHi, hi);
+      chunkOf[k - from] = chunks.length;
     }
-    const span = to > from && hi - lo <= 2 * total + 65536 ? this.bytes.read(lo, hi) : undefined;
+    flush();
     const out: RawEntry[] = [];
     let seen: Map<string, number> | undefined;
     for (let k = from; k < to; k++) {
       const r = order[k];
-      const base = span !== undefined ? lo : keyStart[r] - 1;
-      const chunk = span ?? this.bytes.read(base, valEnd[r]);
+      const chunk = chunks[chunkOf[k - from]];
+      const base = chunkBase[chunkOf[k - from]];
       const ks = keyStart[r] - base;
       const ke = keyEnd[r] - base;
       const fn = (section[r] & 2) !== 0 ? this.decodeKey(chunk, ks, ke, keyStart[r]) : decodeJsonString(chunk, ks, ke);
