@@ -50,10 +50,10 @@ async function main(): Promise<void> {
       // makes that name point at the example channel, so the file is used as is.
       await writeDemoChannel(join(channelRoot, "conda-forge"));
       server = await serveDirectory(channelRoot);
-      await writeFile(condarc, `channel_alias: ${server.url}\nchannel_priority: strict\n`);
+      await writeFile(condarc, `channel_alias: ${server.url}\nchannels: [conda-forge]\nchannel_priority: strict\n`);
       console.log(`Serving the example channel (real .conda archives built by the demo) on ${server.url}/conda-forge`);
     } else {
-      await writeFile(condarc, "channel_priority: strict\n");
+      await writeFile(condarc, `channels: [${realChannel}]\nchannel_priority: strict\n`);
     }
     const projectDir = join(work, "llm-service");
     mkdirSync(projectDir);
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     const uvicorn = join(prefix, "bin", "uvicorn");
     console.log(`\n$ ${uvicorn} app:main`);
     const started = spawnSync(uvicorn, ["app:main"], { encoding: "utf8" });
-    process.stdout.write(started.stdout + started.stderr);
+    process.stdout.write(`${started.stdout ?? ""}${started.stderr ?? ""}${started.error !== undefined ? `${started.error.message}\n` : ""}`);
     if (started.status !== 0) failures++;
 
     console.log("\n# Verify every installed file against conda-meta and the packages against the lock:");

@@ -22,6 +22,9 @@ interface DemoPackage {
 
 /** The placeholder conda-build writes where the build prefix was; the installer replaces it. */
 const PLACEHOLDER = "/opt/anaconda1anaconda2anaconda3";
+// conda-build pads the build prefix of compiled files to 255 characters so
+// any install path up to that length fits when patched in place.
+const LONG_PLACEHOLDER = `/opt/conda/conda-bld/demo_1720000000000/_h_env_${"placehold_".repeat(20)}`.slice(0, 255);
 const LICENSE = "stand-in package built by the condaguard demo";
 const PYTHONS = ["3.10.14", "3.11.9", "3.12.4"];
 
@@ -52,7 +55,7 @@ function pythonPackage(v: string): DemoPackage {
 // A NUL-terminated C string holding the build prefix, as compiled libraries
 // carry it: the installer must patch it in binary mode, keeping the length.
 function binaryWithPrefix(): Buffer {
-  return Buffer.concat([Buffer.from("\x7fDEMO\0config-dir=", "latin1"), Buffer.from(`${PLACEHOLDER}/ssl\0`, "latin1"), Buffer.alloc(64, 0xab)]);
+  return Buffer.concat([Buffer.from("\x7fDEMO\0config-dir=", "latin1"), Buffer.from(`${LONG_PLACEHOLDER}/ssl\0`, "latin1"), Buffer.alloc(64, 0xab)]);
 }
 
 const PLATFORM_PACKAGES: DemoPackage[] = [
@@ -65,7 +68,7 @@ const PLATFORM_PACKAGES: DemoPackage[] = [
     depends: ["ca-certificates"],
     files: {
       "ssl/openssl.cnf": { data: `# demo openssl configuration\nopenssl_conf = ${PLACEHOLDER}/ssl/openssl.cnf\ndir = ${PLACEHOLDER}/ssl\n`, prefixPlaceholder: PLACEHOLDER, fileMode: "text" },
-      "lib/libssl-demo.so.3": { data: binaryWithPrefix(), mode: 0o755, prefixPlaceholder: PLACEHOLDER, fileMode: "binary" },
+      "lib/libssl-demo.so.3": { data: binaryWithPrefix(), mode: 0o755, prefixPlaceholder: LONG_PLACEHOLDER, fileMode: "binary" },
     },
   },
   { name: "libzlib", version: "1.3.1", build: "h0_1", depends: [], files: { "share/doc/libzlib/README": "zlib stand-in.\n" } },

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
-import { isCondaguardError } from "../conda/index.js";
+import { CondaguardError, isCondaguardError } from "../conda/index.js";
 import type { CommandResult } from "./command.js";
 import { infoCommand } from "./commands/info.js";
 import { searchCommand } from "./commands/search.js";
@@ -9,6 +9,10 @@ import { exportCommand } from "./commands/export.js";
 import { diffCommand } from "./commands/diff.js";
 import { listCommand } from "./commands/list.js";
 import { verifyCommand } from "./commands/verify.js";
+import { createCommand, type CreateOptions } from "./commands/create.js";
+import { changeCommand, type UpdateOptions } from "./commands/update.js";
+import type { ChangeIO } from "./commands/environment_ops.js";
+import { silentProgress, type ProgressSink } from "./progress.js";
 import { packageVersion } from "./version.js";
 
 /** Where the CLI writes; injected so tests run commands in-process. */
@@ -18,6 +22,10 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
   /** Standard input, for `solve --case -`; defaults to the process's. */
   readStdin?: () => Promise<string>;
+  /** Progress bars for downloads (a terminal); none when absent. */
+  progress?: ProgressSink;
+  /** Shows a plan and asks to go on (a terminal); changes proceed without asking when absent. */
+  confirm?: (plan: string[]) => Promise<boolean>;
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -35,7 +43,7 @@ function channelOptions(command: Command): Command {
 }
 
 /** Builds the commander program; each action stores its result for `runCli`. */
-function buildProgram(io: CliIO, done: (result: CommandResult) => void): Command {
+function buildProgram(io: CliIO, done: (result: CommandResult) => void, argv: readonly string[]): Command {
   const program = new Command("condaguard")
     .description("Reproducible, verifiable and hardened conda environments for LLM services.")
     .version(packageVersion(), "-V, --version", "print the version")
@@ -191,7 +199,105 @@ function buildProgram(io: CliIO, done: (result: CommandResult) => void): Command
     );
   });
 
+  const changeIO = (opts: Record<string, unknown>): ChangeIO => ({
+    progress: opts.json === true ? silentProgress : (io.progress ?? silentProgress),
+    ...(io.confirm !== undefined ? { confirm: io.confirm } : {}),
+  });
+  // Recorded in conda-meta/history as `# cmd:`, as conda records its own command line.
+  const commandLine = (name: string): string => (argv[0] === name ? argv.join(" ") : [name, ...argv].join(" "));
+
+  changeOptions(
+    prefixOptions(
+      program
+        .command("create")
+        .description("create an environment: solve the environment file, write conda-lock.yml beside it, install (or install a lock given with -f)")
+        .argument("[specs...]", "packages, when no environment file is given")
+        .option("-f, --file <file>", "environment.yml (repeatable; merged), or a lockfile to install as it is", collect),
+    ),
+  ).action(async (specs: string[], opts: Record<string, unknown>) => {
+    done(await createCommand(specs, toCreateOptions(opts), io.env, changeIO(opts), commandLine("create")));
+  });
+
+  changeOptions(
+    prefixOptions(
+      program
+        .command("install")
+        .description("install a lockfile into an environment (--lock FILE [--frozen]: no solve), or add packages to it (re-solved with minimal change)")
+        .argument("[specs...]", "packages to add to the environment")
+        .option("--lock <file>", "the lockfile to install (conda-lock, pixi or @EXPLICIT)")
+        .option("--frozen", "install the lock as it is, without checking it against its environment file"),
+    ),
+  ).action(async (specs: string[], opts: Record<string, unknown>) => {
+    if (typeof opts.lock === "string") {
+      if (specs.length > 0) throw new CondaguardError("CG_USAGE", "Give either --lock FILE or package specs, not both.", { hint: "Add packages to the environment file and re-lock instead." });
+      done(await createCommand([], { ...toCreateOptions(opts), lock: opts.lock, frozen: opts.frozen === true }, io.env, changeIO(opts), commandLine("install")));
+    } else done(await changeCommand("install", specs, toUpdateOptions(opts), io.env, changeIO(opts), commandLine("install")));
+  });
+
+  changeOptions(
+    prefixOptions(
+      program
+        .command("update")
+        .description("update packages of an environment (re-solved with minimal change); shows the change before applying it")
+        .argument("[specs...]", "packages to update")
+        .option("--all", "update every package"),
+    ),
+  ).action(async (specs: string[], opts: Record<string, unknown>) => {
+    done(await changeCommand("update", specs, toUpdateOptions(opts), io.env, changeIO(opts), commandLine("update")));
+  });
+
+  changeOptions(
+    prefixOptions(
+      program
+        .command("remove")
+        .description("remove packages from an environment (and what only they needed); shows the change before applying it")
+        .argument("<specs...>", "packages to remove"),
+    ),
+  ).action(async (specs: string[], opts: Record<string, unknown>) => {
+    done(await changeCommand("remove", specs, toUpdateOptions(opts), io.env, changeIO(opts), commandLine("remove")));
+  });
+
   return program;
+}
+
+function changeOptions(command: Command): Command {
+  return command
+    .option("-c, --channel <channel>", "additional channel (repeatable; searched before configured channels)", collect)
+    .option("--override-channels", "ignore the channels of .condarc")
+    .option("--channel-priority <mode>", "strict, flexible or disabled (default: from .condarc)")
+    .option("--virtual-package <[platform:]name=version=build>", "add or replace a virtual package (repeatable)", collect)
+    .option("--timeout <seconds>", "stop the solve after this many seconds")
+    .option("--allow-unverified", "install packages whose lock entry has no sha256 (md5 is still checked)")
+    .option("--allow-link-scripts", "run the packages' pre/post-link scripts (off by default: they are arbitrary code)")
+    .option("--dry-run", "show what would change; download and change nothing")
+    .option("-y, --yes", "do not ask for confirmation")
+    .option("--offline", "use only cached repodata")
+    .option("--json", "print machine-readable JSON");
+}
+
+function toChangeFlags(opts: Record<string, unknown>): UpdateOptions {
+  return {
+    ...toPrefixFlags(opts),
+    ...(Array.isArray(opts.channel) ? { channel: opts.channel as string[] } : {}),
+    overrideChannels: opts.overrideChannels === true,
+    offline: opts.offline === true,
+    ...(typeof opts.channelPriority === "string" ? { channelPriority: opts.channelPriority } : {}),
+    ...(Array.isArray(opts.virtualPackage) ? { virtualPackage: opts.virtualPackage as string[] } : {}),
+    ...(typeof opts.timeout === "string" ? { timeout: opts.timeout } : {}),
+    allowUnverified: opts.allowUnverified === true,
+    allowLinkScripts: opts.allowLinkScripts === true,
+    dryRun: opts.dryRun === true,
+    yes: opts.yes === true,
+    json: opts.json === true,
+  };
+}
+
+function toCreateOptions(opts: Record<string, unknown>): CreateOptions {
+  return { ...toChangeFlags(opts), ...(Array.isArray(opts.file) ? { file: opts.file as string[] } : {}) };
+}
+
+function toUpdateOptions(opts: Record<string, unknown>): UpdateOptions {
+  return { ...toChangeFlags(opts), all: opts.all === true };
 }
 
 function prefixOptions(command: Command): Command {
@@ -236,9 +342,13 @@ function toChannelFlags(opts: Record<string, unknown>): {
  */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
   let result: CommandResult | undefined;
-  const program = buildProgram(io, (r) => {
-    result = r;
-  });
+  const program = buildProgram(
+    io,
+    (r) => {
+      result = r;
+    },
+    argv,
+  );
   try {
     if (argv.length === 0) {
       io.stdout(program.helpInformation());

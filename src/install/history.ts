@@ -36,12 +36,16 @@ export function historyBlock(options: {
   unlinked: InstallRecord[];
   linked: InstallRecord[];
   updateSpecs?: string[];
+  removeSpecs?: string[];
 }): string {
   const lines = [`==> ${historyTimestamp(options.date)} <==`, `# cmd: ${options.command}`, `# condaguard version: ${options.version}`];
   for (const r of options.unlinked) lines.push(`-${historyChannel(r.channel)}::${distName(r)}`);
   for (const r of options.linked) lines.push(`+${historyChannel(r.channel)}::${distName(r)}`);
   if (options.updateSpecs !== undefined && options.updateSpecs.length > 0) {
     lines.push(`# update specs: [${options.updateSpecs.map(pyRepr).join(", ")}]`);
+  }
+  if (options.removeSpecs !== undefined && options.removeSpecs.length > 0) {
+    lines.push(`# remove specs: [${options.removeSpecs.map(pyRepr).join(", ")}]`);
   }
   return `${lines.join("\n")}\n`;
 }

@@ -20,3 +20,8 @@ export { recoverPrefix } from "./recover.js";
 export { replaceBinary, replaceText } from "./placeholder.js";
 export { verifyPrefix } from "./verify.js";
 export type { LockedPackageLike, VerifyIssue, VerifyIssueKind, VerifyOptions, VerifyReport } from "./verify.js";
+export { changeFor, installLockedPackages, installRecordsIntoPrefix } from "./lock_install.js";
+export type { LockInstallOptions, LockInstallOutcome, PlannedChange, RecordInstallOptions } from "./lock_install.js";
+export { installedAsPackageRecord, solveEnvironmentChange } from "./environment_change.js";
+export type { EnvironmentChangeRequest, EnvironmentChangeSolution } from "./environment_change.js";
+export { readRequestedSpecs, requestedSpecsFromHistory } from "./history_specs.js";

@@ -360,6 +360,7 @@ function historyText(previous: string, plan: TransactionPlan, options: InstallOp
     unlinked: plan.unlink,
     linked: plan.link.map((r) => r.record),
     updateSpecs: options.updateSpecs,
+    removeSpecs: options.removeSpecs,
   });
   return previous + (previous === "" || previous.endsWith("\n") ? "" : "\n") + block;
 }

@@ -98,6 +98,8 @@ export interface InstallOptions {
   command?: string;
   /** Specs the user asked for, recorded as `# update specs:` in the history. */
   updateSpecs?: string[];
+  /** Specs the user removed, recorded as `# remove specs:` so later solves stop asking for them. */
+  removeSpecs?: string[];
   /** Hard link unchanged files from the package cache (default true); false copies everything. */
   hardlinks?: boolean;
 }

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { redactUrl } from "../../conda/index.js";
+import { isKnownSubdir, redactUrl } from "../../conda/index.js";
 import { readPrefix } from "../../install/index.js";
 import { formatTable, jsonResult, type CommandResult } from "../command.js";
 import { usageError } from "./lock_options.js";
@@ -13,7 +13,8 @@ export interface ListOptions extends PrefixFlags {
 
 function channelLabel(channel: string | undefined): string {
   if (channel === undefined || channel === "") return "";
-  const root = channel.replace(/\/(noarch|[a-z]+-[a-z0-9_]+)\/?$/, "");
+  const tail = channel.replace(/\/+$/, "").split("/").pop() ?? "";
+  const root = isKnownSubdir(tail) ? channel.replace(/\/+$/, "").slice(0, -tail.length - 1) : channel;
   const m = /^https?:\/\/conda\.anaconda\.org\/([^/]+)$/.exec(root);
   if (m !== null) return m[1] as string;
   if (/^https?:\/\/repo\.anaconda\.com\/pkgs\//.test(root)) return root.replace(/^https?:\/\/repo\.anaconda\.com\/pkgs\//, "pkgs/");
