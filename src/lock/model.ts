@@ -173,9 +173,20 @@ export function compareLockedPackages(a: LockedPackage, b: LockedPackage): numbe
   return byText(a.manager, b.manager) || byText(a.name, b.name) || byText(a.platform, b.platform) || byText(a.category, b.category);
 }
 
-/** The packages locked for one platform (every category unless one is given), in lock order. */
+/**
+ * The packages locked for one platform (every category unless some are
+ * given), in lock order, each once: conda-lock v1 repeats a package for
+ * every category that needs it, an installer wants it once.
+ */
 export function packagesForPlatform(lock: Lockfile, platform: string, categories?: readonly string[]): LockedPackage[] {
-  return lock.packages.filter((p) => p.platform === platform && (categories === undefined || categories.includes(p.category)));
+  const seen = new Set<string>();
+  return lock.packages.filter((p) => {
+    if (p.platform !== platform || (categories !== undefined && !categories.includes(p.category))) return false;
+    const key = `${p.manager}\u0000${p.name}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /**

@@ -140,3 +140,12 @@ test("an explicit file is also a lock: readLockfile detects it", { skip: needsSh
   assert.deepEqual(lock.platforms, ["linux-64"]);
   assert.equal(lock.packages.length, 7);
 });
+
+test("a lock with several categories exports each archive once", { skip: needsShared("conda-lock/test-multiple-categories/conda-lock.yml") }, async () => {
+  const lock = await readLockfile(sharedPath("conda-lock/test-multiple-categories/conda-lock.yml"));
+  const urls = exportExplicit(lock, "linux-64").split("\n").filter((l) => l.startsWith("http"));
+  assert.equal(new Set(urls).size, urls.length);
+  assert.equal(urls.length, new Set(lock.packages.filter((p) => p.manager === "conda").map((p) => p.url)).size);
+  const mainOnly = exportExplicit(lock, "linux-64", { categories: ["main"] }).split("\n").filter((l) => l.startsWith("http"));
+  assert.ok(mainOnly.length < urls.length && mainOnly.some((l) => l.includes("/python-3.10")));
+});

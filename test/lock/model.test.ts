@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { mapFromDepends, parseArchiveUrl, toInstallRecord, type LockedPackage } from "../../src/lock/index.js";
+import { CondaguardError } from "../../src/conda/index.js";
+import { LOCK_ERROR_CODES, LockError, mapFromDepends, packagesForPlatform, parseArchiveUrl, toInstallRecord, type LockedPackage, type Lockfile } from "../../src/lock/index.js";
 
 test("archive URLs split into channel, subdir and name-version-build from the right", () => {
   assert.deepEqual(parseArchiveUrl("https://conda.anaconda.org/conda-forge/linux-64/ld_impl_linux-64-2.40-h41732ed_0.conda"), {
@@ -53,4 +54,33 @@ test("toInstallRecord fills what the lock format leaves out from the URL", () =>
     md5: "e".repeat(32),
     sha256: "f".repeat(64),
   });
+});
+
+test("packagesForPlatform gives each package once, whatever its categories", () => {
+  const base = { manager: "conda" as const, version: "1", url: "u", dependencies: {}, depends: [], optional: false };
+  const lock: Lockfile = {
+    version: 1,
+    format: "conda-lock-v1",
+    platforms: ["linux-64"],
+    channels: [],
+    contentHash: {},
+    sources: [],
+    packages: [
+      { ...base, name: "pytest", platform: "linux-64", category: "dev" },
+      { ...base, name: "pytest", platform: "linux-64", category: "test" },
+      { ...base, name: "python", platform: "linux-64", category: "main" },
+      { ...base, name: "python", platform: "win-64", category: "main" },
+    ],
+  };
+  assert.deepEqual(packagesForPlatform(lock, "linux-64").map((p) => `${p.name}:${p.category}`), ["pytest:dev", "python:main"]);
+  assert.deepEqual(packagesForPlatform(lock, "linux-64", ["main"]).map((p) => p.name), ["python"]);
+  assert.deepEqual(packagesForPlatform(lock, "linux-64", ["test"]).map((p) => `${p.name}:${p.category}`), ["pytest:test"]);
+});
+
+test("every error code is documented and carried by LockError", () => {
+  assert.deepEqual([...LOCK_ERROR_CODES], ["CG_LOCK_READ", "CG_LOCK_PARSE", "CG_LOCK_FORMAT", "CG_LOCK_PLATFORM", "CG_LOCK_STALE", "CG_LOCK_EXPLICIT", "CG_LOCK_SOLVE"]);
+  const err = new LockError("CG_LOCK_FORMAT", "x.yml:3:4: bad.", { file: "x.yml", line: 3, column: 4, hint: "Fix it." });
+  assert.ok(err instanceof CondaguardError);
+  assert.equal(err.location(), "x.yml:3:4");
+  assert.equal(err.exitCode, 2);
 });
