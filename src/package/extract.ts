@@ -3,8 +3,8 @@ import { createReadStream } from "node:fs";
 import { access, mkdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
-import bz2 from "unbzip2-stream";
 import yauzl from "yauzl";
+import { bzip2Decoder } from "./bzip2_stream.js";
 import { ZstdDecoder } from "./zstd_stream.js";
 import { PackageError, isPackageError } from "./errors.js";
 import { ExtractBudget, countingStream, resolveLimits, type ExtractLimits } from "./limits.js";
@@ -58,7 +58,7 @@ function classify(err: unknown, archive: string, member: string, signal: AbortSi
 async function extractTarBz2(archive: string, sink: TarSink, budget: ExtractBudget, signal?: AbortSignal): Promise<void> {
   const source = createReadStream(archive, { highWaterMark: 1 << 20 });
   try {
-    await sink.consume([source, bz2() as unknown as NodeJS.ReadableStream, countingStream(budget)], signal);
+    await sink.consume([source, bzip2Decoder(), countingStream(budget)], signal);
   } catch (err) {
     throw classify(err, archive, "the bzip2 tar stream", signal);
   }

@@ -138,7 +138,9 @@ export class TarSink {
       await drainStream(stream);
       return;
     }
-    const type = header.type ?? "file";
+    // tar-stream gives null for type flags it does not know (GNU sparse "S", volume labels...): writing their
+    // data as a plain file would produce wrong content, so they are refused.
+    const type = header.type;
     switch (type) {
       case "directory":
         await drainStream(stream);
@@ -161,7 +163,7 @@ export class TarSink {
       case "fifo":
         throw unsafeEntry(this.archive, header.name, `${type} entries are not allowed in packages`);
       default:
-        throw unsafeEntry(this.archive, header.name, `unsupported tar entry type ${String(type as string)}`);
+        throw corruptArchive(this.archive, `has an entry ${JSON.stringify(header.name)} of a tar type that cannot be extracted (${String(type as string | null)})`);
     }
   }
 

@@ -303,23 +303,51 @@ describe("hostile and corrupt archives", () => {
     await refuse("bomb-entries", many, "CG_PACKAGE_TOO_LARGE", { limits: { maxEntries: 20 } });
   });
 
-  test("a bzip2 bomb stops at the total limit", { skip: spawnSync("bzip2", ["--help"]).error ? "bzip2 not installed" : false }, async () => {
-    const tarBytes = await buildTar([...infoEntries("bz2bomb"), { name: "lib/zeros.bin", data: Buffer.alloc(8 * 1024 * 1024) }]);
-    const compressed = spawnSync("bzip2", ["-c"], { input: tarBytes, maxBuffer: 1 << 26 }).stdout;
-    const archive = join(work.path, "bombs", "bz2bomb-1.0-0.tar.bz2");
-    await writeFile(archive, compressed);
-    await refuse("bz2-bomb", archive, "CG_PACKAGE_TOO_LARGE", { limits: { maxTotalBytes: 1024 * 1024 } });
-  });
+  // Each .tar.bz2 case runs with the system bzip2 (when installed) and with the JS decoder.
+  for (const decoder of ["system", "js"] as const) {
+    const noBzip2 = spawnSync("bzip2", ["--help"]).error !== undefined;
+    const skipSystem = decoder === "system" && noBzip2 ? "bzip2 not installed" : false;
+    const useDecoder = <T>(work: () => Promise<T>): Promise<T> => {
+      const saved = process.env.CONDAGUARD_BZIP2;
+      if (decoder === "js") process.env.CONDAGUARD_BZIP2 = "js";
+      return work().finally(() => {
+        if (saved === undefined) delete process.env.CONDAGUARD_BZIP2;
+        else process.env.CONDAGUARD_BZIP2 = saved;
+      });
+    };
 
-  test("corrupt archives from conda-index: 16-byte .tar.bz2, 0-byte .conda, tarballs without info/", { skip: needsShared("conda-index") }, async () => {
-    let err = await refuse("bad-bz2", sharedPath("conda-index/index_data/corrupt/noarch/bad_package.tar.bz2"), "CG_PACKAGE_CORRUPT");
-    assert.match(err.message, /bad_package\.tar\.bz2 is corrupt/);
-    err = await refuse("empty-conda", sharedPath("conda-index/index_data/corrupt/noarch/another_bad_package.conda"), "CG_PACKAGE_CORRUPT");
+    test(`${decoder} bzip2: a bomb stops at the total limit`, { skip: noBzip2 ? "bzip2 not installed (needed to build the bomb)" : false }, async () => {
+      const tarBytes = await buildTar([...infoEntries("bz2bomb"), { name: "lib/zeros.bin", data: Buffer.alloc(8 * 1024 * 1024) }]);
+      const compressed = spawnSync("bzip2", ["-c"], { input: tarBytes, maxBuffer: 1 << 26 }).stdout;
+      const archive = join(work.path, "bombs", `bz2bomb-${decoder}-1.0-0.tar.bz2`);
+      await mkdir(join(work.path, "bombs"), { recursive: true });
+      await writeFile(archive, compressed);
+      await useDecoder(() => refuse(`bz2-bomb-${decoder}`, archive, "CG_PACKAGE_TOO_LARGE", { limits: { maxTotalBytes: 1024 * 1024 } }));
+    });
+
+    test(`${decoder} bzip2: corrupt archives from conda-index (16-byte .tar.bz2, tarballs without info/) and a truncated real one`, { skip: skipSystem || needsShared("conda-index", "conda-package-handling") }, async () => {
+      await useDecoder(async () => {
+        let err = await refuse(`bad-bz2-${decoder}`, sharedPath("conda-index/index_data/corrupt/noarch/bad_package.tar.bz2"), "CG_PACKAGE_CORRUPT");
+        assert.match(err.message, /bad_package\.tar\.bz2 is corrupt/);
+        for (const fn of ["a.tar.bz2", "subfolder.tar.bz2", "subfolder2.tar.bz2"]) {
+          err = await refuse(`no-info-${decoder}-${fn}`, sharedPath("conda-index/archives", fn), "CG_PACKAGE_CORRUPT");
+          assert.match(err.message, /has no info\/index\.json/);
+        }
+        const cut = join(work.path, `cut-${decoder}`, "mock-2.0.0-py37_1000.tar.bz2");
+        await mkdir(join(cut, ".."), { recursive: true });
+        await copyFile(sharedPath("conda-package-handling/mock-2.0.0-py37_1000.tar.bz2"), cut);
+        await truncate(cut, 60_000);
+        await refuse(`truncated-bz2-${decoder}`, cut, "CG_PACKAGE_CORRUPT");
+        const whole = join(work.path, `whole-${decoder}`);
+        await extractPackage(sharedPath("conda-package-handling/mock-2.0.0-py37_1000.tar.bz2"), whole);
+        await checkAgainstPaths(whole);
+      });
+    });
+  }
+
+  test("a 0-byte .conda", { skip: needsShared("conda-index") }, async () => {
+    const err = await refuse("empty-conda", sharedPath("conda-index/index_data/corrupt/noarch/another_bad_package.conda"), "CG_PACKAGE_CORRUPT");
     assert.match(err.message, /another_bad_package\.conda is empty/);
-    for (const fn of ["a.tar.bz2", "subfolder.tar.bz2", "subfolder2.tar.bz2"]) {
-      err = await refuse(`no-info-${fn}`, sharedPath("conda-index/archives", fn), "CG_PACKAGE_CORRUPT");
-      assert.match(err.message, /has no info\/index\.json/);
-    }
   });
 
   test("truncated .conda, truncated zstd member, garbage member, zip without members, bad zip member names", { skip: needsShared(`${MINICONDA}/pkgs/zlib-1.2.11-h7b6447c_3.conda`) }, async () => {
@@ -369,6 +397,19 @@ describe("hostile and corrupt archives", () => {
     await writeFile(badName, bytes);
     err = await refuse("zip-bad-name", badName, "CG_PACKAGE_UNSAFE_ENTRY");
     assert.match(err.message, /badname-1\.0-0\.conda/);
+  });
+
+  test("tar entry types we cannot extract faithfully (GNU sparse) are refused, not written as plain files", async () => {
+    const tarBytes = await buildTar([{ name: "lib/holes.bin", data: "sparse map, not content" }]);
+    // Turn the first header's type flag into "S" (GNU sparse) and fix its checksum.
+    tarBytes[156] = "S".charCodeAt(0);
+    tarBytes.fill(0x20, 148, 156);
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += tarBytes[i];
+    tarBytes.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148, "latin1");
+    const archive = await hostileConda(join(work.path, "built"), "gnusparse", await zstdCompress(tarBytes));
+    const err = await refuse("gnu-sparse", archive, "CG_PACKAGE_CORRUPT");
+    assert.match(err.message, /"lib\/holes\.bin" of a tar type that cannot be extracted/);
   });
 
   test("an aborted extraction leaves nothing", async () => {
