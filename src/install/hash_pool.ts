@@ -2,71 +2,77 @@
 // uses every core: the digest, not the disk, is the bottleneck on a warm cache.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { HashJob, HashJobResult } from "./hash_worker.js";
+import { drain, type HashJob, type HashJobResult } from "./hash_file.js";
 
 export type { HashJob, HashJobResult };
 
-/** Batches stay small enough to balance the workers and large enough to amortise messages. */
-const BATCH_FILES = 128;
-const BATCH_BYTES = 16 << 20;
+interface Submission {
+  jobs: HashJob[];
+  counter: Int32Array;
+  results: HashJobResult[];
+  waiting: number;
+  resolve: (results: HashJobResult[]) => void;
+  reject: (err: Error) => void;
+}
 
 /**
  * Worker threads started at construction (their start-up overlaps whatever
- * the caller does next); `hash` may be called more than once; `close` ends them.
+ * the caller does next). Each `submit` hands the whole list to every worker
+ * with a shared counter, and the workers claim files from it themselves: they
+ * never wait for this thread, which may be busy with synchronous work
+ * (walking the prefix) meanwhile. `close` ends the threads.
  */
 export class HashPool {
   private readonly workers: Worker[];
+  private readonly submissions = new Map<number, Submission>();
+  private nextId = 0;
+  private failure: Error | undefined;
 
   constructor(concurrency: number = availableParallelism()) {
     const url = new URL("./hash_worker.js", import.meta.url);
     this.workers = Array.from({ length: Math.max(1, concurrency) }, () => new Worker(url));
+    for (const worker of this.workers) {
+      worker.on("message", (msg: { id: number; results: Array<[number, HashJobResult]> }) => {
+        const sub = this.submissions.get(msg.id);
+        if (sub === undefined) return;
+        for (const [i, r] of msg.results) sub.results[i] = r;
+        if (--sub.waiting === 0) {
+          this.submissions.delete(msg.id);
+          sub.resolve(sub.results);
+        }
+      });
+      worker.on("error", (err: Error) => {
+        this.failure = err;
+        for (const sub of this.submissions.values()) sub.reject(err);
+        this.submissions.clear();
+      });
+    }
   }
 
-  /** Results in input order; `sizes` (when known) balances the batches. */
-  async hash(jobs: HashJob[], sizes?: number[]): Promise<HashJobResult[]> {
-    const results: HashJobResult[] = new Array(jobs.length);
-    const batches: number[][] = [];
-    let current: number[] = [];
-    let bytes = 0;
-    for (let i = 0; i < jobs.length; i++) {
-      current.push(i);
-      bytes += sizes?.[i] ?? jobs[i].expectSize ?? 0;
-      if (current.length >= BATCH_FILES || bytes >= BATCH_BYTES) {
-        batches.push(current);
-        current = [];
-        bytes = 0;
-      }
+  /** Hashes `jobs`; results in input order. Only the fields a worker reads are sent. */
+  submit(jobs: readonly HashJob[]): Promise<HashJobResult[]> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (jobs.length === 0) return Promise.resolve([]);
+    const id = this.nextId++;
+    const payload: HashJob[] = jobs.map((j) => ({ path: j.path, expectSize: j.expectSize, regularOnly: j.regularOnly }));
+    const counter = new SharedArrayBuffer(4);
+    return new Promise((resolve, reject) => {
+      this.submissions.set(id, { jobs: payload, counter: new Int32Array(counter), results: new Array(jobs.length), waiting: this.workers.length, resolve, reject });
+      for (const worker of this.workers) worker.postMessage({ id, jobs: payload, counter });
+    });
+  }
+
+  /**
+   * Hashes on the calling thread too, until every pending submission's files
+   * are claimed: threads take a while to start, and this one is already running.
+   * Blocks the event loop meanwhile, so call it when there is nothing else to do.
+   */
+  help(): void {
+    for (const sub of this.submissions.values()) {
+      const results: Array<[number, HashJobResult]> = [];
+      drain(sub.jobs, sub.counter, results);
+      for (const [i, r] of results) sub.results[i] = r;
     }
-    if (current.length > 0) batches.push(current);
-    let next = 0;
-    const drive = (worker: Worker): Promise<void> =>
-      new Promise((resolve, reject) => {
-        const onMessage = (msg: { id: number; results: HashJobResult[] }): void => {
-          const batch = batches[msg.id];
-          msg.results.forEach((r, k) => (results[batch[k]] = r));
-          send();
-        };
-        const onError = (err: Error): void => {
-          worker.off("message", onMessage);
-          reject(err);
-        };
-        const send = (): void => {
-          if (next >= batches.length) {
-            worker.off("message", onMessage);
-            worker.off("error", onError);
-            resolve();
-            return;
-          }
-          const id = next++;
-          // Only what the worker reads: callers' jobs may carry more fields, which would be cloned too.
-          worker.postMessage({ id, jobs: batches[id].map((i): HashJob => ({ path: jobs[i].path, expectSize: jobs[i].expectSize, regularOnly: jobs[i].regularOnly })) });
-        };
-        worker.on("message", onMessage);
-        worker.once("error", onError);
-        send();
-      });
-    await Promise.all(this.workers.map(drive));
-    return results;
   }
 
   async close(): Promise<void> {
@@ -75,11 +81,13 @@ export class HashPool {
 }
 
 /** sha256 of every file (absolute paths) with `concurrency` worker threads; results in input order. */
-export async function hashFiles(paths: string[], options: { concurrency?: number; sizes?: number[] } = {}): Promise<HashJobResult[]> {
+export async function hashFiles(paths: string[], options: { concurrency?: number } = {}): Promise<HashJobResult[]> {
   if (paths.length === 0) return [];
   const pool = new HashPool(Math.min(options.concurrency ?? availableParallelism(), paths.length));
   try {
-    return await pool.hash(paths.map((path) => ({ path })), options.sizes);
+    const done = pool.submit(paths.map((path) => ({ path })));
+    pool.help();
+    return await done;
   } finally {
     await pool.close();
   }

@@ -1,60 +1,12 @@
-// Worker side of the hash pool: checks and hashes batches of files with large
-// synchronous reads (this thread does nothing else) and posts the results.
-import { createHash } from "node:crypto";
-import { closeSync, fstatSync, lstatSync, openSync, readSync } from "node:fs";
+// Worker side of the hash pool: drains a submission's shared counter and
+// posts the results (this thread does nothing else).
 import { parentPort } from "node:worker_threads";
+import { drain, type HashJob, type HashJobResult } from "./hash_file.js";
 
-const CHUNK = 4 << 20;
-const buffer = Buffer.allocUnsafe(CHUNK);
-
-/** One file to hash; with `expectSize`, a regular file of another size is reported without hashing. */
-export interface HashJob {
-  path: string;
-  expectSize?: number;
-  /** lstat first and report anything but a regular file (verify's files must not be links). */
-  regularOnly?: boolean;
-}
-
-export interface HashJobResult {
-  sha256?: string;
-  size?: number;
-  /** errno code (`ENOENT`...) when the file could not be read. */
-  error?: string;
-  /** Set when `regularOnly` found a link, folder or device. */
-  notRegular?: boolean;
-}
-
-function hashOne(job: HashJob): HashJobResult {
-  let size = -1;
-  if (job.regularOnly === true || job.expectSize !== undefined) {
-    const st = lstatSync(job.path, { throwIfNoEntry: false });
-    if (st === undefined) return { error: "ENOENT" };
-    if (job.regularOnly === true && !st.isFile()) return { notRegular: true };
-    if (job.expectSize !== undefined && st.size !== job.expectSize) return { size: st.size };
-    size = st.size;
-  }
-  let fd: number | undefined;
-  try {
-    fd = openSync(job.path, "r");
-    // One stat per file is enough: reuse lstat's size when there was one.
-    if (size < 0) size = fstatSync(fd).size;
-    const h = createHash("sha256");
-    let total = 0;
-    for (;;) {
-      const n = readSync(fd, buffer, 0, CHUNK, null);
-      if (n === 0) break;
-      h.update(buffer.subarray(0, n));
-      total += n;
-      if (n < CHUNK && total >= size) break;
-    }
-    return { sha256: h.digest("hex"), size: total };
-  } catch (err) {
-    return { error: (err as NodeJS.ErrnoException).code ?? String(err) };
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-parentPort?.on("message", (msg: { id: number; jobs: HashJob[] }) => {
-  parentPort?.postMessage({ id: msg.id, results: msg.jobs.map(hashOne) });
+// Files are claimed one at a time from the counter shared by all threads of
+// the submission, so a thread with large files does not hold up the rest.
+parentPort?.on("message", (msg: { id: number; jobs: HashJob[]; counter: SharedArrayBuffer }) => {
+  const results: Array<[number, HashJobResult]> = [];
+  drain(msg.jobs, new Int32Array(msg.counter), results);
+  parentPort?.postMessage({ id: msg.id, results });
 });

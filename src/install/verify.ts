@@ -5,9 +5,9 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, type Stats } from "node:fs";
 import { join, posix, resolve } from "node:path";
 import { availableParallelism } from "node:os";
-import { HashPool, type HashJob } from "./hash_pool.js";
+import { HashPool, type HashJob, type HashJobResult } from "./hash_pool.js";
 import { TXN_DIR_PREFIX } from "./journal.js";
-import { distName, readPrefix } from "./prefix_records.js";
+import { distName, parsePrefixRecord } from "./prefix_records.js";
 import type { PathsDataEntry, PrefixRecord } from "./types.js";
 
 /** A locked package as lockfiles describe it (conda-lock v1 `package` entries fit). */
@@ -207,15 +207,26 @@ function checkOther(entry: PathsDataEntry, prefix: string, dist: string, byPath:
 }
 
 async function verifyWith(pool: HashPool, prefix: string, options: VerifyOptions): Promise<VerifyReport> {
-  const records = await readPrefix(prefix);
+  const metaDir = join(prefix, "conda-meta");
+  let names: string[] = [];
+  try {
+    names = readdirSync(metaDir).filter((n) => n.endsWith(".json") && !n.startsWith(".")).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  const records: PrefixRecord[] = [];
   const issues: VerifyIssue[] = [];
   const claimed = new Set<string>();
   const jobs: Job[] = [];
+  const pending: Array<Promise<HashJobResult[]>> = [];
+  const others: Array<{ entry: PathsDataEntry; dist: string }> = [];
   let checkedFiles = 0;
-  const byPath = new Map<string, PathsDataEntry>();
-  for (const record of records) for (const p of record.paths_data.paths) byPath.set(p._path, p);
 
-  for (const record of records) {
+  // Record by record, each one's files go to the workers as soon as it is parsed.
+  for (const name of names) {
+    const file = join(metaDir, name);
+    const record = parsePrefixRecord(readFileSync(file, "utf8"), file);
+    records.push(record);
     const dist = distName(record);
     let entries: PathsDataEntry[] = record.paths_data.paths;
     if (record.files.length !== entries.length || record.files.some((f, i) => f !== entries[i]._path)) {
@@ -223,23 +234,33 @@ async function verifyWith(pool: HashPool, prefix: string, options: VerifyOptions
       const described = new Set(entries.map((e) => e._path));
       entries = [...entries, ...record.files.filter((f) => !described.has(f)).map((f): PathsDataEntry => ({ _path: f, path_type: "hardlink" }))];
     }
+    const recordJobs: Job[] = [];
     for (const entry of entries) {
       claimed.add(entry._path);
       checkedFiles++;
       const expected = NON_FILE_TYPES.has(entry.path_type) ? undefined : (entry.sha256_in_prefix ?? entry.sha256);
       if (expected === undefined) {
-        checkOther(entry, prefix, dist, byPath, issues, jobs);
+        others.push({ entry, dist });
         continue;
       }
       // The worker does the lstat, type and size checks along with the hash.
       // size_in_bytes is the package's size; a replaced placeholder changes it.
       const expectSize = entry.sha256_in_prefix === undefined && entry.prefix_placeholder === undefined ? entry.size_in_bytes : undefined;
-      jobs.push({ path: join(prefix, entry._path), expectSize, regularOnly: true, expected, dist, rel: entry._path });
+      recordJobs.push({ path: `${prefix}/${entry._path}`, expectSize, regularOnly: true, expected, dist, rel: entry._path });
     }
+    jobs.push(...recordJobs);
+    pending.push(pool.submit(recordJobs));
   }
 
-  // Hash in the workers while this thread walks the prefix.
-  const hashing = pool.hash(jobs);
+  // Links, folders and generated files; a link's target may belong to another record.
+  const byPath = new Map<string, PathsDataEntry>();
+  for (const record of records) for (const p of record.paths_data.paths) byPath.set(p._path, p);
+  const linkJobs: Job[] = [];
+  for (const { entry, dist } of others) checkOther(entry, prefix, dist, byPath, issues, linkJobs);
+  jobs.push(...linkJobs);
+  pending.push(pool.submit(linkJobs));
+
+  // The workers hash while this thread walks the prefix.
   const onDisk: string[] = [];
   walkFiles(prefix, "", onDisk);
   const dists = readDists(prefix);
@@ -278,7 +299,8 @@ async function verifyWith(pool: HashPool, prefix: string, options: VerifyOptions
     issues.push({ kind: "unexpected", path: rel, detail: `${rel} belongs to no installed package` });
   }
 
-  const digests = await hashing;
+  pool.help();
+  const digests = (await Promise.all(pending)).flat();
   let hashedBytes = 0;
   jobs.forEach((job, i) => {
     const d = digests[i];
