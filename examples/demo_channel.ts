@@ -96,6 +96,7 @@ const NOARCH_PACKAGES: DemoPackage[] = [
   }),
   noarch("fastapi", "0.111.0", "pyhd8ed1ab_0", ["python >=3.8", "pydantic >=1.7.4,!=1.8,!=1.8.1,<3.0.0", "starlette >=0.37.2,<0.38.0"]),
   noarch("fastapi", "0.112.0", "pyhd8ed1ab_0", ["python >=3.8", "pydantic >=1.7.4,!=1.8,!=1.8.1,<3.0.0", "starlette >=0.37.2,<0.39.0"]),
+  noarch("starlette", "0.37.2", "pyhd8ed1ab_0", ["python >=3.8", "anyio >=3.4.0,<5"]),
   noarch("starlette", "0.38.2", "pyhd8ed1ab_0", ["python >=3.8", "anyio >=3.4.0,<5"]),
   noarch("anyio", "4.4.0", "pyhd8ed1ab_0", ["python >=3.8", "idna >=2.8"]),
   noarch("idna", "3.7", "pyhd8ed1ab_0", ["python >=3.6"]),
