@@ -27,9 +27,9 @@ const WRITE_SLICE_BYTES = 1024 * 1024;
 /** Small-file writes in flight at once; overlaps disk work with decompression. */
 const MAX_PENDING_WRITES = 32;
 
-/** Only the permission bits, without setuid, setgid and sticky; the owner can always read and write. */
+/** Only the permission bits, without setuid, setgid and sticky; the owner can always read (to verify the file). */
 export function safeMode(mode: number | undefined, fallback: number): number {
-  return ((mode ?? fallback) & 0o777) | 0o600;
+  return ((mode ?? fallback) & 0o777) | 0o400;
 }
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
