@@ -10,4 +10,8 @@ test("the package entry point exposes each concern as a namespace", () => {
   assert.equal(typeof condaguard.env.parseEnvironmentYaml, "function");
   assert.equal(typeof condaguard.repodata.RepodataGateway, "function");
   assert.equal(typeof condaguard.runCli, "function");
+  assert.equal(typeof condaguard.solver.solveConda, "function");
+  assert.equal(typeof condaguard.lock.writeCondaLock, "function");
+  assert.equal(typeof condaguard.pkg.extractPackage, "function");
+  assert.equal(typeof condaguard.install.verifyPrefix, "function");
 });

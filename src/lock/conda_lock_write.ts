@@ -32,7 +32,7 @@ function headerLines(lock: Lockfile, fileName: string): string[] {
   }
   if (lock.sources.length > 0) {
     lines.push("To re-solve the environment after changing a source file:");
-    lines.push(`    condaguard lock ${lock.sources.map((s) => `-f ${s}`).join(" ")} --lockfile ${fileName}`);
+    lines.push(`    condaguard lock ${lock.sources.map((s) => `-f ${s}`).join(" ")} -o ${fileName}`);
   }
   return lines.map((l) => `# ${l}`.trimEnd());
 }

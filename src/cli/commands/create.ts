@@ -92,7 +92,7 @@ async function targetLock(specTexts: string[], options: CreateOptions, platform:
     const requested = requestedSpecs(specs);
     if (existsSync(lockPath)) {
       const existing = parseLockfile(await readFile(lockPath, "utf8"), lockPath);
-      if (existing.platforms.includes(platform) && checkLock(specs, existing).upToDate && (options.channel ?? []).length === 0) {
+      if (existing.platforms.includes(platform) && checkLock(specs, existing, undefined, { env }).upToDate && (options.channel ?? []).length === 0) {
         return { lock: existing, lockPath, reused: true, requested, warnings: [] };
       }
     }
@@ -125,7 +125,7 @@ export async function createCommand(specTexts: string[], options: CreateOptions,
     const dir = resolve(target.lockPath ?? ".", "..");
     const sources = target.lock.sources.map((s) => resolve(dir, s)).filter((s) => existsSync(s));
     if (sources.length === target.lock.sources.length) {
-      const check = checkLock(await Promise.all(sources.map((s) => readEnvironmentFile(s))), target.lock, [platform]);
+      const check = checkLock(await Promise.all(sources.map((s) => readEnvironmentFile(s))), target.lock, [platform], { env });
       if (!check.upToDate) {
         const { staleLockError } = await import("../../lock/index.js");
         throw staleLockError(check, target.lockPath);

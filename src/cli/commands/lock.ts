@@ -44,7 +44,7 @@ export async function lockCommand(options: LockOptions, env: NodeJS.ProcessEnv):
     const lock = parseLockfile(await readFile(output, "utf8").catch((err: NodeJS.ErrnoException) => {
       throw staleLockError({ upToDate: false, reasons: [`there is no lock at ${output} (${err.code ?? err.message}).`] }, output);
     }), output);
-    const check = checkLock(specs, lock, options.platform !== undefined && options.platform.length > 0 ? platforms : lock.platforms);
+    const check = checkLock(specs, lock, options.platform !== undefined && options.platform.length > 0 ? platforms : lock.platforms, { env });
     if (options.json) return jsonResult({ lockfile: output, up_to_date: check.upToDate, reasons: check.reasons }, check.upToDate ? 0 : 1);
     if (!check.upToDate) throw staleLockError(check, output);
     return { exitCode: 0, output: `${output} is up to date with ${specs.map((s) => s.file ?? "the environment file").join(", ")}.\n` };
