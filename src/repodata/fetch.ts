@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { Agent, fetch as undiciFetch } from "undici";
+import { Agent, interceptors, request as undiciRequest, type Dispatcher } from "undici";
 import { redactUrl } from "../conda/index.js";
 import { RepodataError } from "./errors.js";
 
@@ -85,7 +85,8 @@ function authError(where: string, status: number): RepodataError {
 function describeNetworkError(err: unknown): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e.name === "TimeoutError" || e.name === "AbortError") return "the request timed out";
-  const code = e.cause?.code;
+  // fetch wraps the network error in `cause`; undici's request throws it as is.
+  const code = e.cause?.code ?? (e as { code?: string }).code;
   if (code === "ECONNREFUSED") return "connection refused";
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host name not found";
   if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") return "connection reset";
@@ -120,17 +121,82 @@ async function fetchLocal(url: string, validators: Validators): Promise<FetchOut
   }
 }
 
-/** One connection pool per timeout value, created on first use and shared by every gateway. */
-const agents = new Map<number, Agent>();
+/** One reply, whichever client fetched it: only what fetchResource reads. */
+interface Reply {
+  status: number;
+  header(name: string): string | null;
+  /** Drops the body without reading it. */
+  discard(): Promise<void>;
+  bytes(): Promise<Uint8Array>;
+}
 
-function defaultFetch(timeoutMs: number): FetchLike {
+type Sender = (url: string, headers: Record<string, string>, signal: AbortSignal) => Promise<Reply>;
+
+/** An injected fetch-compatible function (tests, custom agents). */
+function viaFetch(doFetch: FetchLike): Sender {
+  return async (url, headers, signal) => {
+    const response = await doFetch(url, { headers, redirect: "follow", signal });
+    return {
+      status: response.status,
+      header: (name) => response.headers.get(name),
+      discard: async () => {
+        await response.body?.cancel();
+      },
+      bytes: async () => new Uint8Array(await response.arrayBuffer()),
+    };
+  };
+}
+
+/** One connection pool per timeout value, created on first use and shared by every gateway; redirects are followed. */
+const agents = new Map<number, Dispatcher>();
+
+/**
+ * The default client: undici's `request`, not its `fetch`. Both are undici,
+ * but `fetch` goes through WHATWG streams and collects the body in chunks it
+ * then concatenates; `request` hands Node buffers that are copied once into a
+ * buffer of the announced length. About twice as fast for a 230 MB
+ * repodata.json on a local server, and less overhead per small request.
+ */
+function viaRequest(timeoutMs: number): Sender {
   let agent = agents.get(timeoutMs);
   if (agent === undefined) {
-    agent = new Agent({ connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    agent = new Agent({ connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs }).compose(
+      interceptors.redirect({ maxRedirections: 20 }),
+    );
     agents.set(timeoutMs, agent);
   }
   const dispatcher = agent;
-  return (url, init) => undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher }) as unknown as Promise<Response>;
+  return async (url, headers, signal) => {
+    const reply = await undiciRequest(url, { method: "GET", headers, signal, dispatcher });
+    const header = (name: string): string | null => {
+      const v = reply.headers[name];
+      return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
+    };
+    return {
+      status: reply.statusCode,
+      header,
+      discard: async () => {
+        await reply.body.dump();
+      },
+      bytes: async () => {
+        const announced = Number(header("content-length") ?? NaN);
+        if (!Number.isSafeInteger(announced) || announced < 0) return new Uint8Array(await reply.body.arrayBuffer());
+        let out = Buffer.allocUnsafe(announced);
+        let length = 0;
+        for await (const chunk of reply.body as AsyncIterable<Buffer>) {
+          if (length + chunk.length > out.length) {
+            // More than announced (a misbehaving server): grow rather than fail.
+            const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, length + chunk.length));
+            out.copy(bigger, 0, 0, length);
+            out = bigger;
+          }
+          chunk.copy(out, length);
+          length += chunk.length;
+        }
+        return out.subarray(0, length);
+      },
+    };
+  };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -161,16 +227,16 @@ export async function fetchResource(url: string, validators: Validators = {}, op
   if (validators.lastModified !== undefined) headers["if-modified-since"] = validators.lastModified;
   const retries = Math.max(0, options.retries ?? 3);
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const doFetch: FetchLike = options.fetchImpl ?? defaultFetch(timeoutMs);
+  const send: Sender = options.fetchImpl !== undefined ? viaFetch(options.fetchImpl) : viaRequest(timeoutMs);
   const baseDelay = options.retryDelayMs ?? 250;
 
   let lastReason = "no attempt made";
   let lastCause: unknown;
   for (let attempt = 0; attempt <= retries; attempt++) {
     if (attempt > 0) await sleep(Math.min(8000, baseDelay * 2 ** (attempt - 1)) * (0.75 + Math.random() * 0.5));
-    let response: Response;
+    let response: Reply;
     try {
-      response = await doFetch(target.href, { headers, redirect: "follow", signal: AbortSignal.timeout(timeoutMs * 10) });
+      response = await send(target.href, headers, AbortSignal.timeout(timeoutMs * 10));
     } catch (err) {
       lastReason = describeNetworkError(err);
       lastCause = err;
@@ -178,35 +244,35 @@ export async function fetchResource(url: string, validators: Validators = {}, op
     }
     const status = response.status;
     if (status === 304) {
-      await response.body?.cancel();
+      await response.discard();
       return {
         status: "not-modified",
-        etag: response.headers.get("etag") ?? validators.etag,
-        lastModified: response.headers.get("last-modified") ?? validators.lastModified,
-        maxAgeSeconds: parseMaxAge(response.headers.get("cache-control")),
+        etag: response.header("etag") ?? validators.etag,
+        lastModified: response.header("last-modified") ?? validators.lastModified,
+        maxAgeSeconds: parseMaxAge(response.header("cache-control")),
       };
     }
     if (status === 404 || status === 410) {
-      await response.body?.cancel();
+      await response.discard();
       return { status: "not-found" };
     }
     if (status === 401 || status === 403) {
-      await response.body?.cancel();
+      await response.discard();
       throw authError(where, status);
     }
     if (status === 429 || status >= 500) {
-      await response.body?.cancel();
+      await response.discard();
       lastReason = `the server answered HTTP ${status}`;
       lastCause = undefined;
       continue;
     }
     if (status < 200 || status >= 300) {
-      await response.body?.cancel();
+      await response.discard();
       throw unreachable(where, `the server answered HTTP ${status}`);
     }
     let body: Uint8Array;
     try {
-      body = new Uint8Array(await response.arrayBuffer());
+      body = await response.bytes();
     } catch (err) {
       lastReason = `the download broke off (${describeNetworkError(err)})`;
       lastCause = err;
@@ -215,9 +281,9 @@ export async function fetchResource(url: string, validators: Validators = {}, op
     return {
       status: "ok",
       body,
-      etag: response.headers.get("etag") ?? undefined,
-      lastModified: response.headers.get("last-modified") ?? undefined,
-      maxAgeSeconds: parseMaxAge(response.headers.get("cache-control")),
+      etag: response.header("etag") ?? undefined,
+      lastModified: response.header("last-modified") ?? undefined,
+      maxAgeSeconds: parseMaxAge(response.header("cache-control")),
     };
   }
   const tries = retries + 1;
