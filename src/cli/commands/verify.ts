@@ -56,7 +56,7 @@ export async function verifyCommand(options: VerifyCommandOptions, env: NodeJS.P
     const issues = report.issues.filter((i) => i.kind === kind);
     if (issues.length === 0) continue;
     lines.push("", `${TITLES[kind]} (${issues.length}):`);
-    for (const issue of issues) lines.push(`  ${issue.path ?? issue.package ?? ""}${issue.package !== undefined && issue.path !== undefined ? ` [${issue.package}]` : ""}: ${issue.detail}`);
+    for (const issue of issues) lines.push(`  ${issue.detail}`);
   }
   return { exitCode, output: lines.join("\n") + "\n" };
 }
