@@ -1,3 +1,6 @@
+// Conda packages: reading their metadata (info/), safe streaming extraction of
+// .conda and .tar.bz2, verified downloads, conda's package cache, and writing
+// .conda archives. Errors are PackageError with a stable CG_PACKAGE_* code.
 export { PACKAGE_ERROR_HINTS, PackageError, isPackageError } from "./errors.js";
 export type { PackageErrorCode, PackageErrorOptions } from "./errors.js";
 export { hashFile } from "./hash.js";
