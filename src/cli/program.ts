@@ -376,7 +376,29 @@ function reportError(err: unknown, io: CliIO, json: boolean): number {
     if (err.hint !== undefined) io.stderr(`hint: ${err.hint}\n`);
     return err.exitCode;
   }
+  const system = systemErrorHint(err);
+  if (system !== undefined) {
+    io.stderr(`error: ${(err as Error).message}\n`);
+    io.stderr(`hint: ${system}\n`);
+    return 1;
+  }
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
   io.stderr(`condaguard: internal error (this is a bug, please report it):\n${detail}\n`);
   return 1;
+}
+
+// Failures of the machine rather than of condaguard (a full disk, a
+// read-only folder) are the user's to fix: no stack trace, a hint instead.
+const SYSTEM_HINTS: Record<string, string> = {
+  ENOSPC: "The disk is full: free space (or point CONDA_PKGS_DIRS / the prefix at another disk) and run the command again; nothing half-done was kept.",
+  EDQUOT: "The disk quota is used up: free space and run the command again.",
+  EACCES: "Permission denied: check the ownership of the named path, or choose a prefix and package cache you can write.",
+  EPERM: "The operation is not permitted on the named path: check its permissions and attributes.",
+  EROFS: "The named path is on a read-only file system: choose a writable prefix and package cache.",
+  EMFILE: "Too many open files: raise the limit (ulimit -n) and run the command again.",
+};
+
+function systemErrorHint(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === "string" && err instanceof Error ? SYSTEM_HINTS[code] : undefined;
 }

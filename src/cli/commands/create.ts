@@ -10,7 +10,7 @@ import type { CommandResult } from "../command.js";
 import type { ChannelFlags } from "../context.js";
 import { askToProceed, changeResult, describeChange, fetchProgress, installLockedPackages, type ChangeFlags, type ChangeIO } from "./environment_ops.js";
 import { writeFileAtomic } from "./lock.js";
-import { channelPriority, defaultLockPath, readEnvironmentFiles, timeoutMs, usageError, virtualPackagesByPlatform, withCommandChannels } from "./lock_options.js";
+import { channelPriority, defaultLockPath, readEnvironmentFiles, timeoutMs, usageError, virtualPackagesByPlatform, withCommandChannels } from "./command_options.js";
 import { resolvePrefixFlag, type PrefixFlags } from "./prefix_flags.js";
 
 export interface CreateOptions extends Omit<ChannelFlags, "platform">, PrefixFlags, ChangeFlags {

@@ -4,7 +4,7 @@ import { jsonResult, type CommandResult } from "../command.js";
 import type { ChannelFlags } from "../context.js";
 import { writeFileAtomic } from "./lock.js";
 import { readPackageSource } from "./package_source.js";
-import { usageError } from "./lock_options.js";
+import { usageError } from "./command_options.js";
 import { resolvePrefixFlag, type PrefixFlags } from "./prefix_flags.js";
 
 export interface ExportOptions extends ChannelFlags, PrefixFlags {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { isKnownSubdir, redactUrl } from "../../conda/index.js";
 import { readPrefix } from "../../install/index.js";
 import { formatTable, jsonResult, type CommandResult } from "../command.js";
-import { usageError } from "./lock_options.js";
+import { usageError } from "./command_options.js";
 import { resolvePrefixFlag, type PrefixFlags } from "./prefix_flags.js";
 
 export interface ListOptions extends PrefixFlags {

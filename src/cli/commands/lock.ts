@@ -11,7 +11,7 @@ import {
   timeoutMs,
   virtualPackagesByPlatform,
   withCommandChannels,
-} from "./lock_options.js";
+} from "./command_options.js";
 
 export interface LockOptions extends Omit<ChannelFlags, "platform"> {
   file?: string[];

@@ -9,10 +9,11 @@ import {
   type Channel,
   type VirtualPackage,
 } from "../../conda/index.js";
-import { resolveChannels, type ChannelPriority } from "../../env/index.js";
+import { resolveChannels } from "../../env/index.js";
 import { loadSolveRecords, runConformanceCase, solveConda } from "../../solver/index.js";
 import { formatTable, jsonResult, type CommandResult } from "../command.js";
 import { commandContext, type ChannelFlags } from "../context.js";
+import { channelPriority, timeoutMs, usageError } from "./command_options.js";
 
 export interface SolveOptions extends ChannelFlags {
   json?: boolean;
@@ -22,21 +23,6 @@ export interface SolveOptions extends ChannelFlags {
   timeout?: string;
   /** A conformance case file, or `-` for standard input. */
   case?: string;
-}
-
-const PRIORITIES: readonly ChannelPriority[] = ["strict", "flexible", "disabled"];
-
-function usageError(message: string, hint: string): CondaguardError {
-  return new CondaguardError("CG_USAGE", message, { hint });
-}
-
-function timeoutMs(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw usageError(`--timeout expects a positive number of seconds, got \`${value}\`.`, "Write e.g. --timeout 30.");
-  }
-  return Math.round(seconds * 1000);
 }
 
 /** Detected virtual packages with `--virtual-package NAME=VERSION=BUILD` entries replacing those of the same name. */
@@ -69,10 +55,7 @@ export async function solveCommand(
 ): Promise<CommandResult> {
   if (options.case !== undefined) return solveCase(options.case, readStdin, env);
   if (specTexts.length === 0) throw usageError("solve needs at least one spec (or --case FILE).", "Example: condaguard solve 'python 3.11.*' pip -c conda-forge");
-  const priority = options.channelPriority;
-  if (priority !== undefined && !(PRIORITIES as readonly string[]).includes(priority)) {
-    throw usageError(`--channel-priority must be strict, flexible or disabled, not \`${priority}\`.`, "Use --channel-priority strict for reproducible channel selection.");
-  }
+  const priority = channelPriority(options.channelPriority);
   const limit = timeoutMs(options.timeout);
   const specs = specTexts.map((s) => MatchSpec.parse(s));
   const ctx = await commandContext(options, env);
@@ -90,7 +73,7 @@ export async function solveCommand(
     channels: channels.map((c) => c.baseUrl),
     subdir: ctx.subdir,
     virtualPackages: virtual,
-    channelPriority: (priority as ChannelPriority | undefined) ?? ctx.config.channelPriority,
+    channelPriority: priority ?? ctx.config.channelPriority,
     ...(limit === undefined ? {} : { timeoutMs: limit }),
   });
   const nameOf = new Map(channels.map((c) => [c.baseUrl, c.name]));

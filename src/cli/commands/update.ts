@@ -7,7 +7,7 @@ import { parseArchiveUrl } from "../../lock/index.js";
 import type { CommandResult } from "../command.js";
 import { commandContext, type ChannelFlags } from "../context.js";
 import { askToProceed, changeResult, describeChange, fetchProgress, type ChangeFlags, type ChangeIO } from "./environment_ops.js";
-import { channelPriority, timeoutMs, usageError, virtualPackagesByPlatform } from "./lock_options.js";
+import { channelPriority, timeoutMs, usageError, virtualPackagesByPlatform } from "./command_options.js";
 import { resolvePrefixFlag, type PrefixFlags } from "./prefix_flags.js";
 
 export interface UpdateOptions extends Omit<ChannelFlags, "platform">, PrefixFlags, ChangeFlags {

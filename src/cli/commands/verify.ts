@@ -4,7 +4,7 @@ import { currentSubdir } from "../../conda/index.js";
 import { verifyPrefix, type LockedPackageLike, type VerifyIssue } from "../../install/index.js";
 import { packagesForPlatform, readLockfile } from "../../lock/index.js";
 import { jsonResult, type CommandResult } from "../command.js";
-import { usageError } from "./lock_options.js";
+import { usageError } from "./command_options.js";
 import { resolvePrefixFlag, type PrefixFlags } from "./prefix_flags.js";
 
 export interface VerifyCommandOptions extends PrefixFlags {
