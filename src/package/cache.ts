@@ -9,6 +9,7 @@ import { distName, extractPackage, packageFormat, type ExtractSummary } from "./
 import { hashFile } from "./hash.js";
 import type { ExtractLimits } from "./limits.js";
 import { readRepodataRecord } from "./repodata_record.js";
+import { pathExists } from "./path_exists.js";
 
 /** One package to bring into the cache, as a lock or repodata names it. */
 export interface CachePackageRequest {
@@ -83,14 +84,6 @@ function sameDigest(a: unknown, b: string | undefined): boolean {
   return typeof a === "string" && b !== undefined && a.toLowerCase() === b.toLowerCase();
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * conda's package cache: archives at `<dir>/<fn>`, extracted packages at
@@ -196,7 +189,7 @@ export class PackageCache {
     } catch {
       return undefined;
     }
-    if (record === undefined || !(await exists(join(extractedDir, "info", "index.json")))) return undefined;
+    if (record === undefined || !(await pathExists(join(extractedDir, "info", "index.json")))) return undefined;
     if (pkg.sha256 !== undefined) {
       if (!sameDigest(record.sha256, pkg.sha256)) return undefined;
     } else if (pkg.md5 !== undefined) {
@@ -258,7 +251,7 @@ export class PackageCache {
     const extractedDir = join(dir, distName(fn));
     const expected = { sha256: pkg.sha256, md5: pkg.md5, size: pkg.size };
     let digest: { sha256: string; md5: string; size: number } | undefined;
-    if (await exists(archivePath)) {
+    if (await pathExists(archivePath)) {
       const have = await hashFile(archivePath);
       const matches =
         (expected.sha256 === undefined || sameDigest(have.sha256, expected.sha256)) &&

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { access, mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import yauzl from "yauzl";
@@ -9,6 +9,7 @@ import { ZstdDecoder } from "./zstd_stream.js";
 import { PackageError, isPackageError } from "./errors.js";
 import { ExtractBudget, countingStream, resolveLimits, type ExtractLimits } from "./limits.js";
 import { TarSink, corruptArchive } from "./tar_sink.js";
+import { pathExists } from "./path_exists.js";
 
 /** What an extraction wrote. */
 export interface ExtractSummary {
@@ -122,14 +123,6 @@ async function* iterateEntries(zip: yauzl.ZipFile, archive: string): AsyncGenera
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Puts the finished folder under its final name; a folder already there is replaced as a whole. */
 async function moveIntoPlace(tmp: string, dest: string): Promise<void> {
@@ -180,7 +173,7 @@ export async function extractPackage(archivePath: string, destDir: string, optio
     else await extractTarBz2(archive, sink, budget, options.signal);
     await sink.drain();
     sink.finish();
-    if (!(await exists(join(tmp, "info", "index.json")))) {
+    if (!(await pathExists(join(tmp, "info", "index.json")))) {
       throw corruptArchive(archive, "is not a conda package: it has no info/index.json");
     }
     await options.beforeCommit?.(tmp);
