@@ -148,6 +148,12 @@ export class PackageCache {
         return hit;
       }
       return await this.fetchAndExtract(dir, fn, pkg, options);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOSPC" || code === "EDQUOT") {
+        throw new PackageError("CG_PACKAGE_NO_SPACE", `No space left in the package cache ${dir} while fetching ${fn}.`, { input: where, archive: where, cause: err });
+      }
+      throw err;
     } finally {
       // A lock that was taken over as stale can no longer be released; the work is done either way.
       await release().catch(() => undefined);

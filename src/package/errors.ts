@@ -25,6 +25,8 @@ import { CondaguardError, type CondaguardErrorOptions } from "../conda/index.js"
  * - `CG_PACKAGE_CACHE_UNWRITABLE`: none of the package cache folders can be
  *   written.
  * - `CG_PACKAGE_ABORTED`: the caller's AbortSignal fired.
+ * - `CG_PACKAGE_NO_SPACE`: the package cache's disk or quota ran out while
+ *   downloading or extracting; nothing partial is kept.
  */
 export type PackageErrorCode =
   | "CG_PACKAGE_CORRUPT"
@@ -36,7 +38,8 @@ export type PackageErrorCode =
   | "CG_PACKAGE_METADATA"
   | "CG_PACKAGE_CACHE_LOCKED"
   | "CG_PACKAGE_CACHE_UNWRITABLE"
-  | "CG_PACKAGE_ABORTED";
+  | "CG_PACKAGE_ABORTED"
+  | "CG_PACKAGE_NO_SPACE";
 
 /** The hint printed with each code when the raiser gives none more specific. */
 export const PACKAGE_ERROR_HINTS: Readonly<Record<PackageErrorCode, string>> = {
@@ -50,6 +53,7 @@ export const PACKAGE_ERROR_HINTS: Readonly<Record<PackageErrorCode, string>> = {
   CG_PACKAGE_CACHE_LOCKED: "Another condaguard process is working on this package; wait for it, or remove the stale .lock folder if none runs.",
   CG_PACKAGE_CACHE_UNWRITABLE: "Make one of the package cache folders writable or point the cache elsewhere.",
   CG_PACKAGE_ABORTED: "The operation was cancelled; run it again to finish.",
+  CG_PACKAGE_NO_SPACE: "Free space on the package cache's disk, or point CONDA_PKGS_DIRS (pkgs_dirs) at another disk, then run the command again.",
 };
 
 export interface PackageErrorOptions extends CondaguardErrorOptions {
