@@ -373,7 +373,7 @@ function scaleSection(scale: ScaleResult): string[] {
       `Request: \`${SCALE_BASE_PROBLEM}\`, the same specs on every channel. ` +
       "Each solve runs in its own child process after one untimed warm-up solve of the same request on the real channel (JIT and WebAssembly tier-up); " +
       "time = repodata load over HTTP + solve; peak memory = the child's maxRSS (the whole process, warm-up included: Node, and for the peer its WebAssembly memory). " +
-      "Ours (warm cache) = a second gateway on the cache folder an untimed first solve filled (the server answers 304, the binary cache is opened). " +
+      "Ours (warm cache) = a second gateway on the cache folder an untimed first solve filled (the server answers 304, the offsets index is opened and records are read from the cached JSON per name). " +
       `Median of ${SCALE_RUNS} child runs each (a crash is not repeated).`,
     "",
     "| channel | records | solver | ms | vs real-size (target < 5x at >= 500k) | peak RSS MiB | packages | ours: load + solve ms |",
@@ -410,7 +410,8 @@ function writeResults(rows: Row[], scale: ScaleResult | undefined): void {
     "",
     "Both sides load repodata over HTTP from 127.0.0.1 (the same server and files) and solve, every run: the peer keeps no cache, ours uses a fresh gateway on an empty cache folder each run. " +
       `Medians of ${RUNS} runs per side after one untimed run, sides interleaved. No virtual packages on either side (the peer's WebAssembly build takes none). ` +
-      '"load" = our gateway fetch + parse + following dependency names, "solve" = `solveConda`. The packages column counts both solutions; ' +
+      '"load" = `loadSolveRecords`: our gateway\'s fetch, decompression and one scan per subdir for names and record offsets; ' +
+      '"solve" = `solveConda`, which now includes parsing the records of each name the search reaches (on first use). The packages column counts both solutions; ' +
       "where they differ, test/solver_crosscheck explains why.",
     "",
     `- problems: ${rows.length}`,

@@ -217,6 +217,8 @@ export class RepodataGateway {
   private readonly transport: TransportOptions;
   private readonly loaded = new Map<string, Promise<SubdirIndex>>();
   private readonly limit = limiter(SHARD_CONCURRENCY);
+  /** Channel memos this gateway wrote (cache key -> variant), so parallel subdirs do not write the same one again. */
+  private readonly memosWritten = new Map<string, Candidate>();
 
   constructor(options: RepodataGatewayOptions = {}) {
     this.options = options;
@@ -394,7 +396,12 @@ export class RepodataGateway {
       if (outcome.status === "ok" && candidate !== "json" && !hasMagic(candidate === "bz2" ? "bz2" : "zst", outcome.body)) continue;
       if (outcome.status === "ok") {
         const index = await this.store(channel, subdir, entry, candidate, outcome, now);
-        if (channelMemo?.variant !== candidate) await writeChannelMemo(this.cacheDir, channel, candidate, now);
+        // Subdirs of one channel probe side by side; the first to finish writes the memo for all of them.
+        const memoKey = cacheKey(channel.baseUrl);
+        if (channelMemo?.variant !== candidate && this.memosWritten.get(memoKey) !== candidate) {
+          this.memosWritten.set(memoKey, candidate);
+          await writeChannelMemo(this.cacheDir, channel, candidate, now);
+        }
         return index;
       }
     }
