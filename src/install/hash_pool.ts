@@ -27,6 +27,7 @@ export class HashPool {
   private readonly submissions = new Map<number, Submission>();
   private nextId = 0;
   private failure: Error | undefined;
+  private closing = false;
 
   constructor(concurrency: number = availableParallelism()) {
     const url = new URL("./hash_worker.js", import.meta.url);
@@ -41,10 +42,15 @@ export class HashPool {
           sub.resolve(sub.results);
         }
       });
-      worker.on("error", (err: Error) => {
-        this.failure = err;
+      const fail = (err: Error): void => {
+        this.failure ??= err;
         for (const sub of this.submissions.values()) sub.reject(err);
         this.submissions.clear();
+      };
+      worker.on("error", fail);
+      // A thread that ends on its own (it never should) would leave its share unanswered.
+      worker.on("exit", (code) => {
+        if (!this.closing) fail(new Error(`a hashing thread exited with code ${code}`));
       });
     }
   }
@@ -76,6 +82,7 @@ export class HashPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

@@ -42,7 +42,7 @@ export interface StageContext {
   root: string;
   targetPrefix: string;
   hardlinks: boolean;
-  /** Set after the first EXDEV: the cache and the prefix are on different filesystems. */
+  /** The cache and the prefix are on different filesystems (checked up front, or after an EXDEV). */
   crossDevice: boolean;
   madeDirs: Set<string>;
 }

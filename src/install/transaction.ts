@@ -18,7 +18,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { condaguardVersion } from "./_version.js";
 import { InstallError, ioError } from "./errors.js";
 import { historyBlock } from "./history.js";
@@ -247,7 +247,11 @@ async function stageAll(
     warnings.push(`${c.path} is in ${[...c.losers, c.winner].join(" and ")}; ${c.winner} was linked last and its file is used (the others are kept as ${c.path}${CLOBBER_MARK}<name>)`);
   }
 
-  const ctx: StageContext = { root, targetPrefix, hardlinks: options.hardlinks !== false, crossDevice: false, madeDirs: new Set() };
+  // Hard links need the package cache and the prefix on one filesystem; checked once
+  // here (a failed link() per file would cost a syscall each), EXDEV still caught per file.
+  const rootDev = statSync(root).dev;
+  const crossDevice = prepared.length > 0 && prepared.every((p) => statSync(p.request.extractedDir).dev !== rootDev);
+  const ctx: StageContext = { root, targetPrefix, hardlinks: options.hardlinks !== false, crossDevice, madeDirs: new Set() };
   const placed: string[] = [];
   const dirs: string[] = [];
   const records: Array<{ request: LinkRequest; json: Record<string, unknown> }> = [];
@@ -453,14 +457,9 @@ function journalSteps(prefix: string, staged: Staged, removed: Set<string>): Jou
   const toBackUp = new Set<string>();
   for (const p of [...removed, ...placed]) {
     const live = join(prefix, p);
-    if (!lexists(live)) continue;
-    if (isDir(live)) {
-      if (placed.has(p)) {
-        // A folder must make way for a file: allowed only when it empties (checked below).
-        continue;
-      }
-      continue;
-    }
+    // A folder is never moved aside; one that must make way for a file is removed
+    // below when it empties, and refused otherwise.
+    if (!lexists(live) || isDir(live)) continue;
     toBackUp.add(p);
   }
   // Folders left empty by the removals, deepest first.
@@ -603,7 +602,3 @@ export async function runTransaction(
   }
 }
 
-/** The staging folders of `prefix` that a dead process left (name for tests). */
-export function stagingBase(prefix: string): string {
-  return basename(stagingPrefixFor(resolve(prefix)));
-}
