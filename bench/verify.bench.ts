@@ -5,7 +5,7 @@
 // `## verify` section of bench/RESULTS.md.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus, tmpdir } from "node:os";
+import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { executeTransaction, planTransaction, readPrefix, verifyPrefix, type LinkRequest, type PrefixRecord } from "../src/install/index.js";
 import { hashFiles } from "../src/install/hash_pool.js";
@@ -13,7 +13,7 @@ import { extractPackage } from "../src/package/index.js";
 import { REPO_ROOT, sharedPath } from "../test/helpers/shared_data.js";
 
 const CACHE = "pkgs-cache/qgb-miniconda3-py39-linux-64";
-const RUNS = 7;
+const RUNS = 11;
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     console.log(`skipped: ${sharedPath(CACHE)} not found`);
     return;
   }
+  const loadAtStart = loadavg()[0].toFixed(1);
   const work = mkdtempSync(join(tmpdir(), "cg-verify-bench-"));
   try {
     const prefix = await buildPrefix(work);
@@ -97,9 +98,9 @@ async function main(): Promise<void> {
     const lines = [
       "## verify",
       "",
-      `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"}); median of ${RUNS} runs, warm page cache.`,
+      `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores (${cpus()[0]?.model ?? "unknown CPU"}); median of ${RUNS} interleaved runs, warm page cache; load average ${loadAtStart} when the bench started (the machine is shared, so figures move from run to run).`,
       `Prefix: the 35 Miniconda packages installed (copies), ${files.length} regular files, ${(bytes / 1e6).toFixed(1)} MB.`,
-      "verifyPrefix = the whole check (read conda-meta, lstat every recorded path, hash in worker threads, walk the prefix for unrecorded files, look for pip distributions).",
+      "verifyPrefix = the whole check (read conda-meta, lstat every recorded path, hash in a worker thread plus the calling thread, walk the prefix for unrecorded files, look for pip distributions), worker start-up included.",
       "sha256sum = `sha256sum -b` over the same files as two parallel processes, the list split in two halves of equal bytes.",
       "",
       "| measure | median ms | MB/s | ratio to sha256sum x2 |",

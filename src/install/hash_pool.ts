@@ -6,6 +6,15 @@ import { drain, type HashJob, type HashJobResult } from "./hash_file.js";
 
 export type { HashJob, HashJobResult };
 
+/**
+ * Worker threads to start: one per core but one, because the calling thread
+ * hashes too (`help`). On two cores that is one worker plus this thread, both
+ * cores busy, without paying for a second thread's start-up.
+ */
+export function defaultHashThreads(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
 interface Submission {
   jobs: HashJob[];
   counter: Int32Array;
@@ -29,7 +38,7 @@ export class HashPool {
   private failure: Error | undefined;
   private closing = false;
 
-  constructor(concurrency: number = availableParallelism()) {
+  constructor(concurrency: number = defaultHashThreads()) {
     const url = new URL("./hash_worker.js", import.meta.url);
     this.workers = Array.from({ length: Math.max(1, concurrency) }, () => new Worker(url));
     for (const worker of this.workers) {
@@ -90,7 +99,7 @@ export class HashPool {
 /** sha256 of every file (absolute paths) with `concurrency` worker threads; results in input order. */
 export async function hashFiles(paths: string[], options: { concurrency?: number } = {}): Promise<HashJobResult[]> {
   if (paths.length === 0) return [];
-  const pool = new HashPool(Math.min(options.concurrency ?? availableParallelism(), paths.length));
+  const pool = new HashPool(Math.min(options.concurrency ?? defaultHashThreads(), paths.length));
   try {
     const done = pool.submit(paths.map((path) => ({ path })));
     pool.help();

@@ -4,8 +4,7 @@
 // put there without the lock saying so.
 import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, type Stats } from "node:fs";
 import { join, posix, resolve } from "node:path";
-import { availableParallelism } from "node:os";
-import { HashPool, type HashJob, type HashJobResult } from "./hash_pool.js";
+import { defaultHashThreads, HashPool, type HashJob, type HashJobResult } from "./hash_pool.js";
 import { TXN_DIR_PREFIX } from "./journal.js";
 import { distName, parsePrefixRecord } from "./prefix_records.js";
 import type { PathsDataEntry, PrefixRecord } from "./types.js";
@@ -52,7 +51,7 @@ export interface VerifyReport {
 
 export interface VerifyOptions {
   lock?: LockedPackageLike[];
-  /** Hashing threads (default: the machine's cores). */
+  /** Worker threads for hashing, besides the calling thread (default: cores - 1). */
   concurrency?: number;
 }
 
@@ -148,7 +147,7 @@ function readDists(prefix: string): PipDist[] {
 export async function verifyPrefix(prefixPath: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const prefix = resolve(prefixPath);
   // Started first, so the threads boot while the records are read.
-  const pool = new HashPool(options.concurrency ?? availableParallelism());
+  const pool = new HashPool(options.concurrency ?? defaultHashThreads());
   try {
     return await verifyWith(pool, prefix, options);
   } finally {
