@@ -422,7 +422,8 @@ function writeResults(rows: Row[], scale: ScaleResult | undefined): void {
     "",
     ...(scale === undefined ? [] : scaleSection(scale)),
   ];
-  const section = lines.join("\n");
+  // A blank line before whatever section follows.
+  const section = `${lines.join("\n").replace(/\n*$/, "")}\n\n`;
   const resultsPath = join(REPO_ROOT, "bench", "RESULTS.md");
   const previous = existsSync(resultsPath) ? readFileSync(resultsPath, "utf8") : "# Benchmark results\n";
   const pattern = /^## solve\n[\s\S]*?(?=^## |(?![\s\S]))/m;
