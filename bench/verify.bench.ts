@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { executeTransaction, planTransaction, readPrefix, verifyPrefix, type LinkRequest, type PrefixRecord } from "../src/install/index.js";
 import { hashFiles } from "../src/install/hash_pool.js";
 import { extractPackage } from "../src/package/index.js";
@@ -24,17 +24,20 @@ async function buildPrefix(work: string): Promise<string> {
   const meta = sharedPath(CACHE, "conda-meta");
   const pkgs = sharedPath(CACHE, "pkgs");
   const requests: LinkRequest[] = [];
+  let targetPrefix = "";
   for (const fn of readdirSync(pkgs).filter((n) => n.endsWith(".conda"))) {
     const dist = fn.slice(0, -".conda".length);
     const dir = join(work, "pkgs", dist);
     await extractPackage(join(pkgs, fn), dir);
     const conda = JSON.parse(readFileSync(join(meta, `${dist}.json`), "utf8")) as Record<string, unknown>;
+    // The prefix conda installed into: <prefix>/pkgs/<dist> is where it extracted the package.
+    targetPrefix = dirname(dirname(String(conda.extracted_package_dir)));
     for (const k of ["files", "paths_data", "requested_spec", "link", "extracted_package_dir", "package_tarball_full_path"]) delete conda[k];
     requests.push({ record: conda as unknown as PrefixRecord, extractedDir: dir });
   }
   const prefix = join(work, "env");
   // Copies, not hard links, so that both sides read files of their own (the cache is warm either way).
-  await executeTransaction(prefix, planTransaction([], requests), { targetPrefix: "/home/leanengine/miniconda3", python: { version: "3.9" }, hardlinks: false });
+  await executeTransaction(prefix, planTransaction([], requests), { targetPrefix, python: { version: "3.9" }, hardlinks: false });
   return prefix;
 }
 
