@@ -277,7 +277,9 @@ async function stageAll(
       try {
         compiled = compilePyc(interpreter, root, targetPrefix, sources);
       } catch (err) {
-        throw ioError(err, "compiling .py files with", { path: interpreter });
+        // Like conda: a Python that cannot compile costs the pyc files, not the install.
+        warnings.push(`pyc files not written: ${(err as Error).message}`);
+        compiled = { tag: "", version: "", pyc: [] };
       }
       const written = new Set(compiled.pyc);
       staged.forEach((s, i) => {

@@ -85,3 +85,25 @@ test("python-scripts/ goes to bin/ and entry points import from the environment"
   assert.equal(run.status, 0, run.stderr);
   assert.ok(run.stdout.startsWith(`hello from ${join(prefix, `lib/python${version}/site-packages/hello/__init__.py`)}`), run.stdout);
 });
+
+test("a python package in the transaction: its bin/python compiles, shebangs point into the prefix", { skip }, async () => {
+  const cache = join(work, "withpy");
+  const fakePython = fakePackage(cache, { name: "python", version: `${version}.0`, build: "fake_0" }, [
+    { path: "bin/python", content: `#!/bin/sh\nexec ${python} "$@"\n`, mode: 0o755 },
+  ]);
+  const tqdm = await realRequest(sharedPath(PKGS, "tqdm-4.54.1-pyhd3eb1b0_0.conda"), cache);
+  const prefix = join(work, "env3");
+  const result = await executeTransaction(prefix, planTransaction([], [fakePython, tqdm]));
+  assert.deepEqual(result.warnings, []);
+  assert.equal(readFileSync(join(prefix, "bin/tqdm"), "utf8").split("\n")[0], `#!${prefix}/bin/python`);
+  const record = (await readPrefix(prefix)).find((r) => r.name === "tqdm");
+  assert.ok(record?.paths_data.paths.some((p) => p.path_type === "pyc_file"));
+  assert.equal((await verifyPrefix(prefix)).summary.total, 0);
+
+  // A python that cannot run costs the pyc files (with a warning), not the install.
+  const broken = fakePackage(cache, { name: "python", version: `${version}.0`, build: "broken_0" }, [{ path: "bin/python", content: "#!/nonexistent/interpreter\n", mode: 0o755 }]);
+  const other = join(work, "env4");
+  const r2 = await executeTransaction(other, planTransaction([], [broken, tqdm]));
+  assert.ok(r2.warnings.some((w) => w.startsWith("pyc files not written")), r2.warnings.join("\n"));
+  assert.equal((await verifyPrefix(other)).summary.total, 0);
+});
