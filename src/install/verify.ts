@@ -5,7 +5,7 @@
 import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync, type Stats } from "node:fs";
 import { join, posix, resolve } from "node:path";
 import { defaultHashThreads, HashPool, type HashJob, type HashJobResult } from "./hash_pool.js";
-import { TXN_DIR_PREFIX } from "./journal.js";
+import { readJournal, TXN_DIR_PREFIX } from "./journal.js";
 import { distName, parsePrefixRecord } from "./prefix_records.js";
 import type { PathsDataEntry, PrefixRecord } from "./types.js";
 
@@ -47,6 +47,8 @@ export interface VerifyReport {
   hashedBytes: number;
   issues: VerifyIssue[];
   summary: Record<VerifyIssueKind, number> & { total: number };
+  /** Set when a transaction's journal is in the prefix: one is running, or was interrupted (run recoverPrefix). */
+  uncommittedTransaction?: string;
 }
 
 export interface VerifyOptions {
@@ -323,7 +325,10 @@ async function verifyWith(pool: HashPool, prefix: string, options: VerifyOptions
   const summary = Object.fromEntries(KINDS.map((k) => [k, 0])) as VerifyReport["summary"];
   for (const i of issues) summary[i.kind]++;
   summary.total = issues.length;
-  return { prefix, packages: records.length, checkedFiles, hashedBytes, issues, summary };
+  const report: VerifyReport = { prefix, packages: records.length, checkedFiles, hashedBytes, issues, summary };
+  const journal = readJournal(prefix);
+  if (journal !== undefined) report.uncommittedTransaction = journal.id;
+  return report;
 }
 
 /** Installed conda packages against the lock's conda entries. */

@@ -98,7 +98,10 @@ test("SIGKILL during an update: recovery gives exactly the old or the new prefix
     const prefix = join(work, `p-${point.replace(":", "-")}`);
     await installFresh(prefix, OLD);
     assert.equal(await crashAt(prefix, NEW, point), "killed", point);
-    if (point !== "staged") assert.ok(existsSync(join(prefix, "conda-meta/.condaguard-transaction.json")) || point === "committed", `${point}: journal present`);
+    if (point !== "staged" && point !== "committed") {
+      assert.ok(existsSync(join(prefix, "conda-meta/.condaguard-transaction.json")), `${point}: journal present`);
+      assert.match((await verifyPrefix(prefix)).uncommittedTransaction ?? "", /./, "verify says a transaction is pending");
+    }
     assert.equal(await expectConsistent(prefix, oldSnap, newSnap), want, point);
     assert.deepEqual(readdirSync(prefix).filter((n) => n.startsWith(".condaguard")), [], `${point}: no transaction folder left`);
     // The recovered prefix takes the same update normally afterwards.
