@@ -49,8 +49,12 @@ export async function verifyCommand(options: VerifyCommandOptions, env: NodeJS.P
   const report = await verifyPrefix(prefix, lock === undefined ? {} : { lock });
   const exitCode = report.issues.length > 0 ? 1 : 0;
   if (options.json) return jsonResult(report, exitCode);
+  const pending =
+    report.uncommittedTransaction === undefined
+      ? []
+      : [`warning: transaction ${report.uncommittedTransaction} on this prefix was interrupted; the next install, update or remove rolls it back first.`];
   const head = `Verified ${report.packages} packages, ${report.checkedFiles} files (${(report.hashedBytes / 1024 / 1024).toFixed(1)} MiB hashed) in ${prefix}`;
-  if (exitCode === 0) return { exitCode, output: `${head}: no findings.\n` };
+  if (exitCode === 0) return { exitCode, output: `${head}: no findings.\n`, diagnostics: pending };
   const lines = [`${head}: ${report.summary.total} finding(s).`];
   for (const kind of Object.keys(TITLES) as Array<VerifyIssue["kind"]>) {
     const issues = report.issues.filter((i) => i.kind === kind);
@@ -58,5 +62,5 @@ export async function verifyCommand(options: VerifyCommandOptions, env: NodeJS.P
     lines.push("", `${TITLES[kind]} (${issues.length}):`);
     for (const issue of issues) lines.push(`  ${issue.detail}`);
   }
-  return { exitCode, output: lines.join("\n") + "\n" };
+  return { exitCode, output: lines.join("\n") + "\n", diagnostics: pending };
 }
