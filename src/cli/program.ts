@@ -13,7 +13,7 @@ import { createCommand, type CreateOptions } from "./commands/create.js";
 import { changeCommand, type UpdateOptions } from "./commands/update.js";
 import type { ChangeIO } from "./commands/environment_ops.js";
 import { silentProgress, type ProgressSink } from "./progress.js";
-import { packageVersion } from "./version.js";
+import { condaguardVersion as packageVersion } from "../install/index.js";
 
 /** Where the CLI writes; injected so tests run commands in-process. */
 export interface CliIO {

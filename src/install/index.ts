@@ -25,3 +25,4 @@ export type { LockInstallOptions, LockInstallOutcome, PlannedChange, RecordInsta
 export { installedAsPackageRecord, solveEnvironmentChange } from "./environment_change.js";
 export type { EnvironmentChangeRequest, EnvironmentChangeSolution } from "./environment_change.js";
 export { readRequestedSpecs, requestedSpecsFromHistory } from "./history_specs.js";
+export { condaguardVersion } from "./condaguard_version.js";

@@ -19,7 +19,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { condaguardVersion } from "./_version.js";
+import { condaguardVersion } from "./condaguard_version.js";
 import { InstallError, ioError } from "./errors.js";
 import { historyBlock } from "./history.js";
 import {

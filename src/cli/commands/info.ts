@@ -3,7 +3,7 @@ import { detectVirtualPackages, redactUrl } from "../../conda/index.js";
 import { defaultCacheDir } from "../../repodata/index.js";
 import { formatTable, jsonResult, type CommandResult } from "../command.js";
 import { commandContext, type ChannelFlags } from "../context.js";
-import { packageVersion } from "../version.js";
+import { condaguardVersion as packageVersion } from "../../install/index.js";
 
 export interface InfoOptions extends ChannelFlags {
   json?: boolean;
