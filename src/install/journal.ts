@@ -111,7 +111,8 @@ export function deleteJournal(prefix: string): void {
   fsyncDir(join(prefix, "conda-meta"));
 }
 
-function lexists(path: string): boolean {
+/** Whether anything (a dangling link included) is at `path`. */
+export function lexists(path: string): boolean {
   try {
     lstatSync(path);
     return true;

@@ -25,6 +25,7 @@ import { historyBlock } from "./history.js";
 import {
   applyStep,
   deleteJournal,
+  lexists,
   removeTxnDir,
   rollBack,
   TXN_DIR_PREFIX,
@@ -61,14 +62,6 @@ function clobberOriginal(path: string, name: string): string {
   return path.endsWith(mark) ? path.slice(0, -mark.length) : path;
 }
 
-function lexists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function isDir(path: string): boolean {
   try {
