@@ -28,8 +28,11 @@ export function memorySource(bytes: Uint8Array): ByteSource {
  */
 export function fileSource(path: string, expectedSize: number): ByteSource {
   const fd = openSync(path, "r");
+  let opened: { ino: number; mtimeMs: number };
   try {
-    if (fstatSync(fd).size !== expectedSize) throw new BinaryCacheCorrupt("the cached JSON changed size");
+    const info = fstatSync(fd);
+    if (info.size !== expectedSize) throw new BinaryCacheCorrupt("the cached JSON changed size");
+    opened = { ino: info.ino, mtimeMs: info.mtimeMs };
   } finally {
     closeSync(fd);
   }
@@ -38,6 +41,11 @@ export function fileSource(path: string, expectedSize: number): ByteSource {
       let again: number | undefined;
       try {
         again = openSync(path, "r");
+        // Another process may have replaced the file since (a newer download): its offsets differ, so refuse.
+        const info = fstatSync(again);
+        if (info.ino !== opened.ino || info.mtimeMs !== opened.mtimeMs || info.size !== expectedSize) {
+          throw new BinaryCacheCorrupt("the cached JSON was replaced");
+        }
         const out = Buffer.allocUnsafe(end - start);
         if (readSync(again, out, 0, out.length, start) !== out.length) throw new BinaryCacheCorrupt("the cached JSON was cut short");
         return out;

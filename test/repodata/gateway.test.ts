@@ -535,3 +535,46 @@ describe("errors", () => {
     }
   });
 });
+
+describe("plain repodata.json cache (offsets index into the cached JSON)", { skip: needsShared(PY39) }, () => {
+  test("a warm gateway reads every name from the cached file as the cold one parsed it; a replaced file is rebuilt", async () => {
+    // Only repodata.json is served, so the cache keeps the JSON itself and a warm start reads records from it by offset.
+    const dir = await tempDir();
+    try {
+      for (const subdir of ["linux-64", "noarch"]) {
+        await mkdir(join(dir.path, "channel", subdir), { recursive: true });
+        await copyFile(sharedPath(PY39, subdir, "repodata.json"), join(dir.path, "channel", subdir, "repodata.json"));
+      }
+      const server = await serveDirectory(join(dir.path, "channel"), { maxAgeSeconds: 3600 });
+      try {
+        const cacheDir = join(dir.path, "cache");
+        const cold = await new RepodataGateway({ cacheDir }).subdir(httpChannel(server), "linux-64");
+        const names = cold.names();
+        const expected = await Promise.all(names.map((n) => cold.records(n)));
+        const reference = referenceByName(JSON.parse(await readFile(sharedPath(PY39, "linux-64", "repodata.json"), "utf8")));
+        for (const [name, records] of reference) assert.deepEqual(recordIdentities(await cold.records(name)), records, name);
+
+        const events: GatewayProgressEvent[] = [];
+        const warm = await new RepodataGateway({ cacheDir, onProgress: (e) => events.push(e) }).subdir(httpChannel(server), "linux-64");
+        assert.deepEqual(events.map((e) => e.kind), ["cache-hit"], "no download, no parse");
+        assert.deepEqual(warm.names(), names);
+        for (let i = 0; i < names.length; i++) assert.deepEqual(await warm.records(names[i]), expected[i], names[i]);
+
+        // The cached JSON rewritten under an open index (same bytes, new file): detected, rebuilt, same answers.
+        const again = await new RepodataGateway({ cacheDir }).subdir(httpChannel(server), "linux-64");
+        const json = (await readdir(cacheDir)).filter((f) => /^[0-9a-f]{16}\.json$/.test(f));
+        assert.ok(json.length >= 1);
+        for (const f of json) {
+          const bytes = await readFile(join(cacheDir, f));
+          await writeFile(join(cacheDir, `${f}.new`), bytes);
+          await copyFile(join(cacheDir, `${f}.new`), join(cacheDir, f));
+        }
+        assert.deepEqual(await again.records("python"), expected[names.indexOf("python")]);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await dir.remove();
+    }
+  });
+});
