@@ -635,15 +635,36 @@ export class CondaProvider implements DependencyProvider {
   }
 
   sortCandidates(solvables: SolvableId[]): void {
-    solvables.sort((a, b) => this.rank[a] - this.rank[b]);
+    // A name's candidates come from `candidates` already in rank order: check that in one pass before sorting.
+    const rank = this.rank;
+    for (let i = 1; i < solvables.length; i++) {
+      if (rank[solvables[i - 1]] > rank[solvables[i]]) {
+        solvables.sort((a, b) => rank[a] - rank[b]);
+        return;
+      }
+    }
   }
 
+  /**
+   * Per version set, the matching candidates when the whole candidate list
+   * of its name was filtered. Every solve of a request (the improving
+   * re-solves, the soft-requirement retries) asks the same questions, and at
+   * scale one question tests a hundred thousand records.
+   */
+  private readonly filtered = new Map<VersionSetId, readonly SolvableId[]>();
+
   filterCandidates(versionSet: VersionSetId, candidates: readonly SolvableId[], inverse: boolean): readonly SolvableId[] {
+    const whole = !inverse && candidates.length === this.nameCandidates[this.versionSets[versionSet].name]?.length;
+    if (whole) {
+      const known = this.filtered.get(versionSet);
+      if (known !== undefined) return known;
+    }
     const test = this.versionSets[versionSet].test;
     const out: SolvableId[] = [];
     for (const s of candidates) {
       if (test(this.records[s]) !== inverse) out.push(s);
     }
+    if (whole) this.filtered.set(versionSet, out);
     return out;
   }
 
