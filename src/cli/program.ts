@@ -372,7 +372,9 @@ function reportError(err: unknown, io: CliIO, json: boolean): number {
   if (isCondaguardError(err)) {
     if (json) io.stdout(JSON.stringify({ error: err.toJSON() }, null, 2) + "\n");
     const where = err.location();
-    io.stderr(`error: ${where !== undefined ? `${where}: ` : ""}${err.message}\n`);
+    // Errors raised with a location often start their message with it already.
+    const prefix = where !== undefined && !err.message.startsWith(where) ? `${where}: ` : "";
+    io.stderr(`error: ${prefix}${err.message}\n`);
     if (err.hint !== undefined) io.stderr(`hint: ${err.hint}\n`);
     return err.exitCode;
   }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { rm } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -79,4 +79,23 @@ test("the installed binary prints help and its version", () => {
   const version = spawnSync(process.execPath, [BIN, "--version"], { encoding: "utf8" });
   assert.equal(version.status, 0);
   assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
+});
+
+test("a malformed lockfile and a bad spec in an environment file name file:line:column once", async () => {
+  const { env, dir } = await isolatedEnv();
+  try {
+    const lock = join(dir, "bad-lock.yml");
+    await writeFile(lock, "version: 1\npackage:\n  - name: x\n    bad: [\n");
+    const run = await runCliCaptured(["install", "-p", join(dir, "env"), "--lock", lock, "--frozen"], env);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, new RegExp(`^error: ${lock.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:5:1: not a valid lockfile`));
+    const file = join(dir, "environment.yml");
+    await writeFile(file, 'dependencies:\n  - "numpy >>1"\n');
+    const bad = await runCliCaptured(["lock", "-f", file, "--offline"], env);
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stderr.split(`${file}:2:13`).length - 1, 1, bad.stderr);
+    assert.doesNotMatch(bad.stderr + run.stderr, /\n\s+at /, "no stack trace");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
