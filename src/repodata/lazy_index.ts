@@ -29,6 +29,8 @@ export interface RecordStore {
   has(name: string): boolean;
   /** Raw entries of one name in file order (`packages` first, then `packages.conda`). */
   entries(name: string): readonly RawEntry[];
+  /** `entries(name)` mapped through `build`, when the store can hand each entry over as it is parsed. */
+  mapEntries?<T>(name: string, build: (fn: string, raw: Record<string, unknown>) => T): T[];
 }
 
 /** Resolves repodata v2 `info.base_url` (absolute or relative) against the subdir URL, as CEP 15 says. */
@@ -82,7 +84,8 @@ export class LazySubdirIndex {
     const hit = this.memo.get(name);
     if (hit !== undefined) return hit;
     const source = { channel: this.channel, subdir: this.subdir, downloadBaseUrl: this.downloadBaseUrl };
-    const out = this.store.entries(name).map(([fn, raw]) => recordFromRepodata(fn, raw, source));
+    const build = (fn: string, raw: Record<string, unknown>): PackageRecord => recordFromRepodata(fn, raw, source);
+    const out = this.store.mapEntries !== undefined ? this.store.mapEntries(name, build) : this.store.entries(name).map(([fn, raw]) => build(fn, raw));
     this.memo.set(name, out);
     return out;
   }

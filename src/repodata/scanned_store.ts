@@ -100,6 +100,17 @@ export class ScannedStore implements RecordStore {
   }
 
   entries(name: string): readonly RawEntry[] {
+    return this.mapEntries(name, (fn, raw): RawEntry => [fn, raw]);
+  }
+
+  /**
+   * `entries(name).map(([fn, raw]) => build(fn, raw))`, but each raw object
+   * is handed to `build` as soon as it is parsed. At scale a name has 100k
+   * records: holding all raw objects until the last one was parsed made them
+   * outlive the young generation, and copying them there was a large part of
+   * the garbage collector's time.
+   */
+  mapEntries<T>(name: string, build: (fn: string, raw: Record<string, unknown>) => T): T[] {
     const id = this.slotOf.get(name);
     if (id === undefined) return [];
     const { order, groupStart, keyStart, keyEnd, valStart, valEnd, section } = this.scan;
@@ -130,8 +141,9 @@ export class ScannedStore implements RecordStore {
       chunkOf[k - from] = chunks.length;
     }
     flush();
-    const out: RawEntry[] = [];
-    let seen: Map<string, number> | undefined;
+    const out: T[] = [];
+    // Per section (`packages`, `packages.conda`), the file names seen and where their entry is.
+    const seen = [new Map<string, number>(), new Map<string, number>()];
     for (let k = from; k < to; k++) {
       const r = order[k];
       const chunk = chunks[chunkOf[k - from]];
@@ -149,13 +161,13 @@ export class ScannedStore implements RecordStore {
         throw this.broken(valStart[r], new Error(`record ${fn} is not a record of ${name}`));
       }
       // A file name listed twice in one section: JSON.parse keeps the last value at the first one's place.
-      const key = `${section[r] & 1}/${fn}`;
-      seen ??= new Map();
-      const earlier = seen.get(key);
-      if (earlier !== undefined) out[earlier] = [fn, raw as Record<string, unknown>];
+      const names = seen[section[r] & 1];
+      const earlier = names.get(fn);
+      const value = build(fn, raw as Record<string, unknown>);
+      if (earlier !== undefined) out[earlier] = value;
       else {
-        seen.set(key, out.length);
-        out.push([fn, raw as Record<string, unknown>]);
+        names.set(fn, out.length);
+        out.push(value);
       }
     }
     return out;
