@@ -335,7 +335,11 @@ async function benchScale(scratch: string, base: SolveProblem): Promise<ScaleRes
           rows.push({ channel: target.label, records: target.records, side, result });
           console.log(
             `scale ${target.label} (${target.records} records) ${side}: ` +
-              (result.error !== undefined ? `failed: ${result.error}` : `${fmt(result.ms)} ms, peak RSS ${result.maxRssMiB.toFixed(0)} MiB`),
+              (result.error !== undefined
+                ? `failed: ${result.error}`
+                : `${fmt(result.ms)} ms` +
+                  (result.loadMs === undefined ? "" : ` (load ${fmt(result.loadMs)} + solve ${fmt(result.solveMs ?? NaN)})`) +
+                  `, peak RSS ${result.maxRssMiB.toFixed(0)} MiB, ${result.packages} packages`),
           );
         }
       }
