@@ -1,7 +1,7 @@
 // Checks and hashes one file with large synchronous reads: run in the hash
 // pool's worker threads, and on the calling thread while they start.
 import { createHash } from "node:crypto";
-import { closeSync, fstatSync, lstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from "node:fs";
 
 const CHUNK = 4 << 20;
 const buffer = Buffer.allocUnsafe(CHUNK);
@@ -23,21 +23,33 @@ export interface HashJobResult {
   notRegular?: boolean;
 }
 
-/** lstat (when asked), size check, then sha256 of the whole file. */
+// Where the platform has O_NOFOLLOW, a file is opened without following a
+// final symlink and checked with fstat: one path lookup per file instead of
+// lstat + open, which is most of the cost on a warm cache. O_NONBLOCK keeps
+// a FIFO planted in the prefix from blocking the open.
+const NOFOLLOW_FLAGS = constants.O_NOFOLLOW === undefined ? undefined : constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/** Type and size checks (when asked), then sha256 of the whole file. */
 export function hashOne(job: HashJob): HashJobResult {
-  let size = -1;
-  if (job.regularOnly === true || job.expectSize !== undefined) {
+  const check = job.regularOnly === true || job.expectSize !== undefined;
+  if (check && NOFOLLOW_FLAGS === undefined) {
     const st = lstatSync(job.path, { throwIfNoEntry: false });
     if (st === undefined) return { error: "ENOENT" };
     if (job.regularOnly === true && !st.isFile()) return { notRegular: true };
-    if (job.expectSize !== undefined && st.size !== job.expectSize) return { size: st.size };
-    size = st.size;
   }
   let fd: number | undefined;
   try {
-    fd = openSync(job.path, "r");
-    // One stat per file is enough: reuse lstat's size when there was one.
-    if (size < 0) size = fstatSync(fd).size;
+    try {
+      fd = openSync(job.path, check && NOFOLLOW_FLAGS !== undefined ? NOFOLLOW_FLAGS : constants.O_RDONLY);
+    } catch (err) {
+      // O_NOFOLLOW on a symlink fails with ELOOP: the path is a link, not a file.
+      if ((err as NodeJS.ErrnoException).code === "ELOOP" && job.regularOnly === true) return { notRegular: true };
+      throw err;
+    }
+    const st = fstatSync(fd);
+    if (job.regularOnly === true && !st.isFile()) return { notRegular: true };
+    if (job.expectSize !== undefined && st.size !== job.expectSize) return { size: st.size };
+    const size = st.size;
     const h = createHash("sha256");
     let total = 0;
     for (;;) {
