@@ -295,6 +295,23 @@ function scan(buf: Buffer): RepodataScan {
     return id;
   };
 
+  // After an object member: true when another follows (the comma is consumed),
+  // false at the object's closing brace (consumed too).
+  const nextMember = (): boolean => {
+    skipWs();
+    const ch = buf[i];
+    if (ch === COMMA) {
+      i++;
+      skipWs();
+      return true;
+    }
+    if (ch === RBRACE) {
+      i++;
+      return false;
+    }
+    throw GIVE_UP;
+  };
+
   const scanSection = (sec: 0 | 1): void => {
     // at "{"
     i++;
@@ -338,18 +355,7 @@ function scan(buf: Buffer): RepodataScan {
           count++;
         }
       } else skipValue(); // not an object: skipped, as conda skips it
-      skipWs();
-      const c = buf[i];
-      if (c === COMMA) {
-        i++;
-        skipWs();
-        continue;
-      }
-      if (c === RBRACE) {
-        i++;
-        return;
-      }
-      throw GIVE_UP;
+      if (!nextMember()) return;
     }
   };
 
@@ -380,18 +386,7 @@ function scan(buf: Buffer): RepodataScan {
         skipValue();
         if (key === "info") info = [from, i];
       }
-      skipWs();
-      const c = buf[i];
-      if (c === COMMA) {
-        i++;
-        skipWs();
-        continue;
-      }
-      if (c === RBRACE) {
-        i++;
-        break;
-      }
-      throw GIVE_UP;
+      if (!nextMember()) break;
     }
   }
   skipWs();
