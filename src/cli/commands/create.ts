@@ -3,8 +3,8 @@ import { readFile } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import { stringify } from "yaml";
 import { MatchSpec, currentSubdir } from "../../conda/index.js";
-import { loadCondaConfig, parseEnvironmentYaml, type EnvironmentSpec } from "../../env/index.js";
-import { checkLock, lockEnvironment, packagesForPlatform, parseLockfile, writeCondaLock, type Lockfile } from "../../lock/index.js";
+import { loadCondaConfig, parseEnvironmentYaml, readEnvironmentFile, type EnvironmentSpec } from "../../env/index.js";
+import { checkLock, lockEnvironment, packagesForPlatform, parseLockfile, staleLockError, writeCondaLock, type Lockfile } from "../../lock/index.js";
 import { RepodataGateway, defaultCacheDir } from "../../repodata/index.js";
 import type { CommandResult } from "../command.js";
 import type { ChannelFlags } from "../context.js";
@@ -81,22 +81,26 @@ async function targetLock(specTexts: string[], options: CreateOptions, platform:
     return { lock, lockPath: path, reused: true, requested: new Map(), warnings: [] };
   }
   if (options.file !== undefined && options.file.length > 0) {
-    const texts = await Promise.all(options.file.map(async (f) => ({ path: resolve(f), text: await readFile(resolve(f), "utf8").catch(() => "") })));
-    if (texts.length === 1 && isLockText((texts[0] as { text: string }).text)) {
-      const { path, text } = texts[0] as { path: string; text: string };
-      return { lock: parseLockfile(text, path), lockPath: path, reused: true, requested: new Map(), warnings: [] };
+    if (options.file.length === 1) {
+      // A lockfile given with -f is installed as it is (micromamba accepts the same).
+      const path = resolve(options.file[0] as string);
+      const text = await readFile(path, "utf8").catch(() => undefined);
+      if (text !== undefined && isLockText(text)) return { lock: parseLockfile(text, path), lockPath: path, reused: true, requested: new Map(), warnings: [] };
     }
     const specs = await readEnvironmentFiles(options.file, "create");
     if (specTexts.length > 0) throw usageError("Give packages either in the environment file or on the command line, not both.", "Add the specs to the file's dependencies.");
     const lockPath = defaultLockPath(specs);
     const requested = requestedSpecs(specs);
+    let lockedBefore: string[] = [];
     if (existsSync(lockPath)) {
       const existing = parseLockfile(await readFile(lockPath, "utf8"), lockPath);
       if (existing.platforms.includes(platform) && checkLock(specs, existing, undefined, { env }).upToDate && (options.channel ?? []).length === 0) {
         return { lock: existing, lockPath, reused: true, requested, warnings: [] };
       }
+      // A stale lock is replaced for every platform it held, not only this one.
+      lockedBefore = existing.platforms;
     }
-    const platforms = [...new Set([...(specs.flatMap((s) => s.platforms ?? [])), platform])];
+    const platforms = [...new Set([...specs.flatMap((s) => s.platforms ?? []), ...lockedBefore, platform])];
     const lock = await lockSolve(specs, platforms, specs.map((s) => basename(s.file ?? "environment.yml")));
     if (options.dryRun !== true) await writeFileAtomic(lockPath, writeCondaLock(lock, { fileName: basename(lockPath) }));
     return { lock, lockPath, reused: false, requested, warnings: lock.warnings };
@@ -121,13 +125,11 @@ export async function createCommand(specTexts: string[], options: CreateOptions,
   const platform = currentSubdir(env);
   const target = await targetLock(specTexts, options, platform, env);
   if (options.lock !== undefined && options.frozen !== true && target.lock.sources.length > 0) {
-    const { readEnvironmentFile } = await import("../../env/index.js");
     const dir = resolve(target.lockPath ?? ".", "..");
     const sources = target.lock.sources.map((s) => resolve(dir, s)).filter((s) => existsSync(s));
     if (sources.length === target.lock.sources.length) {
       const check = checkLock(await Promise.all(sources.map((s) => readEnvironmentFile(s))), target.lock, [platform], { env });
       if (!check.upToDate) {
-        const { staleLockError } = await import("../../lock/index.js");
         throw staleLockError(check, target.lockPath);
       }
     }
