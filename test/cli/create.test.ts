@@ -3,7 +3,7 @@
 // 127.0.0.1 behind a channel_alias so environment files say `conda-forge`.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { serveDirectory, type StaticServer } from "../../src/channel/index.js";
@@ -32,7 +32,7 @@ after(async () => {
 
 async function project(name: string, deps: string[]): Promise<string> {
   const dir = join(home, name);
-  await (await import("node:fs/promises")).mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true });
   const file = join(dir, "environment.yml");
   await writeFile(file, ["name: svc", "channels: [conda-forge]", "dependencies:", ...deps.map((d) => `  - ${d}`), ""].join("\n"));
   return file;

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { appendFile, mkdir, readFile, rm, symlink, unlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { recordFromRepodata } from "../../src/conda/index.js";
@@ -27,7 +28,7 @@ function lockOf(records: MinicondaRecord[], url: string): Lockfile {
 }
 
 async function withMiniconda(fn: (ctx: { url: string; env: NodeJS.ProcessEnv; dir: string; records: MinicondaRecord[] }) => Promise<void>): Promise<void> {
-  const root = join((await import("node:os")).tmpdir(), `condaguard-miniconda-channel-${process.pid}-${Date.now()}`);
+  const root = join(tmpdir(), `condaguard-miniconda-channel-${process.pid}-${Date.now()}`);
   const records = await writeMinicondaChannel(root);
   try {
     await withServedChannel(root, async ({ url }, env) => {

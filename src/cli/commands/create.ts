@@ -8,7 +8,8 @@ import { checkLock, lockEnvironment, packagesForPlatform, parseLockfile, staleLo
 import { RepodataGateway, defaultCacheDir } from "../../repodata/index.js";
 import type { CommandResult } from "../command.js";
 import type { ChannelFlags } from "../context.js";
-import { askToProceed, changeResult, describeChange, fetchProgress, installLockedPackages, type ChangeFlags, type ChangeIO } from "./environment_ops.js";
+import { installLockedPackages } from "../../install/index.js";
+import { askToProceed, changeResult, describeChange, fetchProgress, type ChangeFlags, type ChangeIO } from "./environment_ops.js";
 import { writeFileAtomic } from "./lock.js";
 import { channelPriority, defaultLockPath, readEnvironmentFiles, timeoutMs, usageError, virtualPackagesByPlatform, withCommandChannels } from "./command_options.js";
 import { resolvePrefixFlag, type PrefixFlags } from "./prefix_flags.js";

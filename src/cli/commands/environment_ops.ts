@@ -1,7 +1,7 @@
 import { createInterface } from "node:readline/promises";
 import { redactUrl } from "../../conda/index.js";
 import type { CacheProgress } from "../../package/index.js";
-import { installLockedPackages, installRecordsIntoPrefix, type LockInstallOutcome, type PlannedChange } from "../../install/index.js";
+import type { LockInstallOutcome, PlannedChange } from "../../install/index.js";
 import { diffPackageSets, formatPackageDiff, packagesFromPrefixRecords } from "../../lock/index.js";
 import { jsonResult, type CommandResult } from "../command.js";
 import type { ProgressSink } from "../progress.js";
@@ -89,5 +89,3 @@ export function changeResult(outcome: LockInstallOutcome, lines: string[], flags
   }
   return { exitCode: 0, output: out.join("\n") + "\n", diagnostics: warnings };
 }
-
-export { installLockedPackages, installRecordsIntoPrefix };
