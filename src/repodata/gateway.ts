@@ -182,18 +182,18 @@ class GatewaySubdirIndex implements SubdirIndex {
    * for names as its search reaches them instead of loading every name it
    * might reach up front.
    */
-  recordsNow(name: string): PackageRecord[] | undefined {
+  recordsNow(name: string, forSolver = false): PackageRecord[] | undefined {
     const inner = this.inner;
     if (inner === undefined) return [];
     if (inner instanceof ShardedSubdirIndex) return undefined;
     try {
-      return inner.records(name);
+      return forSolver ? inner.solverRecords(name) : inner.records(name);
     } catch (err) {
       // The binary cache was damaged after it was opened: rebuild it from the JSON once and answer from that.
       if (!(err instanceof BinaryCacheCorrupt) || this.rebuild === undefined) throw err;
       const fresh = this.rebuild();
       this.inner = fresh;
-      return fresh.records(name);
+      return forSolver ? fresh.solverRecords(name) : fresh.records(name);
     }
   }
 }
@@ -251,7 +251,10 @@ export class RepodataGateway {
    * of `request` (channel order, then subdir order, as `query` gives them)
    * that reads a name's records when first asked for: a solver then parses
    * only the names its search reaches, not every name it could reach.
-   * Undefined when a subdir can only answer asynchronously (sharded
+   * Over a cache that holds the records' keys, the records are light ones
+   * (read from the JSON only when a field beyond the solver's keys is
+   * asked for): hand them to a solver, and take plain records from it
+   * (`plainRecord`). Undefined when a subdir can only answer asynchronously (sharded
    * repodata); use `query` with `recursive` then.
    */
   async lookup(request: Pick<RepodataQuery, "channels" | "subdirs">): Promise<((name: string) => PackageRecord[]) | undefined> {
@@ -272,7 +275,7 @@ export class RepodataGateway {
       let hit = memo.get(name);
       if (hit === undefined) {
         hit = [];
-        for (const index of indexes) for (const r of index.recordsNow(name) ?? []) hit.push(r);
+        for (const index of indexes) for (const r of index.recordsNow(name, true) ?? []) hit.push(r);
         memo.set(name, hit);
       }
       return hit;
@@ -489,9 +492,9 @@ export class RepodataGateway {
     if (state.size >= BINARY_CACHE_MIN_BYTES) {
       try {
         // The offsets index and the JSON it points into; records are read from the file per name.
-        const { scan, info } = openOffsetsIndex(entry.indexPath, stamp);
+        const { scan, info, keys } = openOffsetsIndex(entry.indexPath, stamp);
         const bytes = compressed ? memorySource(readJson()) : fileSource(entry.jsonPath, state.size);
-        const store = new ScannedStore(scan, info, bytes, where, false);
+        const store = new ScannedStore(scan, info, bytes, where, false, keys);
         return new GatewaySubdirIndex(channel, subdir, new LazySubdirIndex(store, source), heal);
       } catch (err) {
         if (err instanceof CacheBroken) throw err;
@@ -507,7 +510,7 @@ export class RepodataGateway {
   private async writeOffsets(entry: CacheEntry, store: RecordStore, stamp: { size: number; sha256: string }): Promise<void> {
     if (stamp.size < BINARY_CACHE_MIN_BYTES || !(store instanceof ScannedStore)) return;
     try {
-      await writeAtomic(entry.indexPath, encodeOffsetsIndex(store.scan, store.info, stamp));
+      await writeAtomic(entry.indexPath, encodeOffsetsIndex(store.scan, store.info, store.recordKeys(), stamp));
     } catch {
       // ignored on purpose, see above
     }

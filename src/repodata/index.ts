@@ -7,6 +7,7 @@ export { defaultCacheDir } from "./cache.js";
 export type { SubdirState } from "./cache.js";
 export type { FetchLike } from "./fetch.js";
 export { USER_AGENT } from "./fetch.js";
+export { plainRecord } from "./light_record.js";
 export { indexRepodataJson, LazySubdirIndex, downloadBaseUrl } from "./lazy_index.js";
 export type { IndexSource } from "./lazy_index.js";
 export { encodeBinaryIndex, openBinaryIndex } from "./binary_index.js";

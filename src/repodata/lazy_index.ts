@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { recordFromRepodata, redactUrl, type PackageRecord } from "../conda/index.js";
 import { RepodataError } from "./errors.js";
 import { scanRepodata } from "./scan.js";
+import { LightOrigin } from "./light_record.js";
 import { memorySource, ScannedStore } from "./scanned_store.js";
 
 /** One entry of `packages` / `packages.conda`: the file name and the raw JSON object. */
@@ -120,6 +121,29 @@ export class LazySubdirIndex {
     const build = (fn: string, raw: Record<string, unknown>): PackageRecord => this.share(recordFromRepodata(fn, raw, source));
     const out = this.store.mapEntries !== undefined ? this.store.mapEntries(name, build) : this.store.entries(name).map(([fn, raw]) => build(fn, raw));
     this.memo.set(name, out);
+    return out;
+  }
+
+  private readonly lightMemo = new Map<string, PackageRecord[]>();
+  private origin: LightOrigin | undefined;
+
+  /**
+   * Records of one name for a solver: light records (see LightRecord) when
+   * the store has the records' keys, which a warm cache keeps beside the
+   * JSON; otherwise the same as `records`. Not for records that leave the
+   * solver: spreading a light record loses its lazy fields.
+   */
+  solverRecords(name: string): PackageRecord[] {
+    const store = this.store;
+    if (!(store instanceof ScannedStore) || !store.hasKeys) return this.records(name);
+    const hit = this.lightMemo.get(name);
+    if (hit !== undefined) return hit;
+    const source = { channel: this.channel, subdir: this.subdir, downloadBaseUrl: this.downloadBaseUrl };
+    this.origin ??= new LightOrigin(store.recordKeys(), this.channel, this.subdir, this.downloadBaseUrl.replace(/\/+$/, ""), redactUrl(this.url), (slot) =>
+      store.fullRecord(slot, source),
+    );
+    const out = store.lightRecords(name, this.origin, (fn, raw) => this.share(recordFromRepodata(fn, raw, source)));
+    this.lightMemo.set(name, out);
     return out;
   }
 }

@@ -2,7 +2,10 @@ import { createHash } from "node:crypto";
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { BinaryCacheCorrupt, type SourceStamp } from "./binary_cache.js";
 import { RepodataError } from "./errors.js";
+import { recordFromRepodata, type PackageRecord } from "../conda/index.js";
 import type { RawEntry, RecordStore } from "./lazy_index.js";
+import { LightRecord, type LightOrigin } from "./light_record.js";
+import { extractRecordKeys, KEY_CONDA, KEY_FULL, KEY_REPEATED, type RecordKeys } from "./record_keys.js";
 import { decodeJsonString, type RepodataScan } from "./scan.js";
 
 /**
@@ -86,9 +89,139 @@ export class ScannedStore implements RecordStore {
     private readonly bytes: ByteSource,
     private readonly where: string,
     private readonly strict: boolean,
+    /** The solver keys of the records, when the offsets index held them. */
+    private keys?: RecordKeys,
   ) {
     this.recordCount = scan.recordCount;
     scan.names.forEach((name, i) => this.slotOf.set(name, i));
+  }
+
+  /** The solver keys of every record: from the offsets index, or parsed from the bytes once. */
+  recordKeys(): RecordKeys {
+    return (this.keys ??= extractRecordKeys(this.scan, this.bytes));
+  }
+
+  /** Whether light records can be built without parsing every record first. */
+  get hasKeys(): boolean {
+    return this.keys !== undefined;
+  }
+
+  /** The file name and raw object of the record at `slot` (its position in the name groups). */
+  entryAt(slot: number, name: string): RawEntry {
+    const r = this.scan.order[slot];
+    const lo = this.scan.keyStart[r] - 1;
+    const chunk = this.bytes.read(lo, this.scan.valEnd[r]);
+    return this.parseEntry(chunk, lo, r, name);
+  }
+
+  private parseEntry(chunk: Buffer, base: number, r: number, name: string): RawEntry {
+    const { keyStart, keyEnd, valStart, valEnd, section } = this.scan;
+    const ks = keyStart[r] - base;
+    const ke = keyEnd[r] - base;
+    const fn = (section[r] & 2) !== 0 ? this.decodeKey(chunk, ks, ke, keyStart[r]) : decodeJsonString(chunk, ks, ke);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(chunk.toString("utf8", valStart[r] - base, valEnd[r] - base));
+    } catch (err) {
+      throw this.broken(valStart[r], err);
+    }
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw) || (raw as { name?: unknown }).name !== name) {
+      throw this.broken(valStart[r], new Error(`record ${fn} is not a record of ${name}`));
+    }
+    return [fn, raw as Record<string, unknown>];
+  }
+
+  /**
+   * The records of one name as the solver's light records (see
+   * LightRecord), in the order and with the duplicates rule of `entries`;
+   * records the keys could not describe are built from their JSON.
+   */
+  lightRecords(name: string, origin: LightOrigin, build: (fn: string, raw: Record<string, unknown>) => PackageRecord): PackageRecord[] {
+    const id = this.slotOf.get(name);
+    if (id === undefined) return [];
+    const keys = this.recordKeys();
+    const from = this.scan.groupStart[id];
+    const to = this.scan.groupStart[id + 1];
+    const flags = keys.flags;
+    const fullSlots: number[] = [];
+    for (let k = from; k < to; k++) if ((flags[k] & KEY_FULL) !== 0) fullSlots.push(k);
+    const full: PackageRecord[] = [];
+    if (fullSlots.length > 0) this.readEntries(fullSlots, name, (i, fn, raw) => (full[i] = build(fn, raw)));
+    const out: PackageRecord[] = [];
+    let f = 0;
+    for (let k = from; k < to; k++) {
+      const bits = flags[k];
+      let value: PackageRecord;
+      if ((bits & KEY_FULL) !== 0) {
+        value = full[f++];
+      } else value = new LightRecord(origin, k, name);
+      if ((bits & KEY_REPEATED) !== 0) {
+        // The earlier entry of the same file name in the same section takes this value.
+        const conda = (bits & KEY_CONDA) !== 0;
+        const earlier = out.findIndex((r) => r.fn === value.fn && r.fn.endsWith(".conda") === conda);
+        if (earlier >= 0) {
+          out[earlier] = value;
+          continue;
+        }
+      }
+      out.push(value);
+    }
+    return out;
+  }
+
+  /**
+   * The entries of some slots of one name, in the order given. Records of a
+   * name mostly lie together (files are sorted by name), once in `packages`
+   * and once in `packages.conda`: each run of nearby records is read with
+   * one read instead of one per record.
+   */
+  private readEntries(slots: readonly number[], name: string, each: (index: number, fn: string, raw: Record<string, unknown>) => void): void {
+    const { order, keyStart, valEnd } = this.scan;
+    const chunks: Buffer[] = [];
+    const chunkOf = new Uint32Array(slots.length);
+    const chunkBase: number[] = [];
+    let runLo = -1;
+    let runHi = -1;
+    const flush = (): void => {
+      if (runLo >= 0) {
+        chunks.push(this.bytes.read(runLo, runHi));
+        chunkBase.push(runLo);
+      }
+    };
+    slots.forEach((k, i) => {
+      const r = order[k];
+      const lo = keyStart[r] - 1;
+      const hi = valEnd[r];
+      if (runLo < 0 || lo < runLo || lo > runHi + 65536) {
+        flush();
+        runLo = lo;
+        runHi = hi;
+      } else runHi = Math.max(runHi, hi);
+      chunkOf[i] = chunks.length;
+    });
+    flush();
+    slots.forEach((k, i) => {
+      const [fn, raw] = this.parseEntry(chunks[chunkOf[i]], chunkBase[chunkOf[i]], order[k], name);
+      each(i, fn, raw);
+    });
+  }
+
+  /** The record of a slot built from its JSON, for LightRecord. */
+  fullRecord(slot: number, source: { channel: string; subdir: string; downloadBaseUrl: string }): PackageRecord {
+    const [fn, raw] = this.entryAt(slot, this.scan.names[this.groupOf(slot)]);
+    return recordFromRepodata(fn, raw, source);
+  }
+
+  private groupOf(slot: number): number {
+    const starts = this.scan.groupStart;
+    let lo = 0;
+    let hi = starts.length - 2;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= slot) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
   }
 
   names(): string[] {
@@ -113,63 +246,25 @@ export class ScannedStore implements RecordStore {
   mapEntries<T>(name: string, build: (fn: string, raw: Record<string, unknown>) => T): T[] {
     const id = this.slotOf.get(name);
     if (id === undefined) return [];
-    const { order, groupStart, keyStart, keyEnd, valStart, valEnd, section } = this.scan;
+    const { order, groupStart, section } = this.scan;
     const from = groupStart[id];
     const to = groupStart[id + 1];
-    // Records of a name mostly lie together (files are sorted by name), once in `packages` and once in
-    // `packages.conda`: read each run of nearby records with one read instead of one per record.
-    const chunks: Buffer[] = [];
-    const chunkOf = new Uint32Array(to - from);
-    const chunkBase: number[] = [];
-    let runLo = -1;
-    let runHi = -1;
-    const flush = (): void => {
-      if (runLo >= 0) {
-        chunks.push(this.bytes.read(runLo, runHi));
-        chunkBase.push(runLo);
-      }
-    };
-    for (let k = from; k < to; k++) {
-      const r = order[k];
-      const lo = keyStart[r] - 1;
-      const hi = valEnd[r];
-      if (runLo < 0 || lo < runLo || lo > runHi + 65536) {
-        flush();
-        runLo = lo;
-        runHi = hi;
-      } else runHi = Math.max(runHi, hi);
-      chunkOf[k - from] = chunks.length;
-    }
-    flush();
+    const slots: number[] = [];
+    for (let k = from; k < to; k++) slots.push(k);
     const out: T[] = [];
     // Per section (`packages`, `packages.conda`), the file names seen and where their entry is.
     const seen = [new Map<string, number>(), new Map<string, number>()];
-    for (let k = from; k < to; k++) {
-      const r = order[k];
-      const chunk = chunks[chunkOf[k - from]];
-      const base = chunkBase[chunkOf[k - from]];
-      const ks = keyStart[r] - base;
-      const ke = keyEnd[r] - base;
-      const fn = (section[r] & 2) !== 0 ? this.decodeKey(chunk, ks, ke, keyStart[r]) : decodeJsonString(chunk, ks, ke);
-      let raw: unknown;
-      try {
-        raw = JSON.parse(chunk.toString("utf8", valStart[r] - base, valEnd[r] - base));
-      } catch (err) {
-        throw this.broken(valStart[r], err);
-      }
-      if (typeof raw !== "object" || raw === null || Array.isArray(raw) || (raw as { name?: unknown }).name !== name) {
-        throw this.broken(valStart[r], new Error(`record ${fn} is not a record of ${name}`));
-      }
+    this.readEntries(slots, name, (i, fn, raw) => {
       // A file name listed twice in one section: JSON.parse keeps the last value at the first one's place.
-      const names = seen[section[r] & 1];
+      const names = seen[section[order[from + i]] & 1];
       const earlier = names.get(fn);
-      const value = build(fn, raw as Record<string, unknown>);
+      const value = build(fn, raw);
       if (earlier !== undefined) out[earlier] = value;
       else {
         names.set(fn, out.length);
         out.push(value);
       }
-    }
+    });
     return out;
   }
 
@@ -204,29 +299,36 @@ export class ScannedStore implements RecordStore {
 
 /**
  * The offsets index written beside a cached repodata.json: the scan (names
- * and byte ranges), so a warm start reads a few MiB instead of the JSON.
+ * and byte ranges) and the solver keys of every record (see RecordKeys), so
+ * a warm start reads a few MiB instead of the JSON.
  *
- * Layout (little-endian), format version 1:
+ * Layout (little-endian), format version 2:
  *
  *   0  magic "CGSIDX\0\x01"           8 bytes
- *   8  format version (u32), reserved (u32)
+ *   8  format version (u32), dependency list count (u32)
  *  16  source size in bytes (f64)
  *  24  source sha256 (32 bytes)       the JSON the offsets point into
  *  56  name count (u32)
  *  60  record count (u32)
  *  64  info length (u32)              `info` object as JSON
  *  68  names length (u32)             names as UTF-8 joined by "\n"
- *  72  reserved (8 bytes)
+ *  72  strings length (u32)           the keys' string table as UTF-8 joined by "\n"
+ *  76  dependency id count (u32)
  *  80  sha1 of bytes 0-79 and the body (16 bytes, truncated)
- *  96  body: info, names, padding to 4, group starts (u32 x names+1), then per
- *      record in group order key start, key end, value start, value end
- *      (u32 x records, four arrays), flags (u8 x records)
+ *  96  body: info, names, strings, padding to 4; u32 arrays: group starts
+ *      (names + 1), then per record in group order key start, key end, value
+ *      start, value end, version id, build id, subdir id, build number,
+ *      dependency list; per dependency list its start (lists + 1) and its
+ *      depends count; the dependency ids; f64 timestamps (records); u8
+ *      section flags and u8 key flags (records each)
  *
- * The whole file is checked on open (it is small: 17 bytes per record).
+ * The whole file is checked on open (about 46 bytes per record).
  */
 const MAGIC = Buffer.from([0x43, 0x47, 0x53, 0x49, 0x44, 0x58, 0x00, 0x01]);
-const VERSION = 1;
+const VERSION = 2;
 const HEADER = 96;
+/** u32 arrays per record (key/value ranges, version, build, subdir, build number, dependency list). */
+const U32_PER_RECORD = 9;
 
 function digest16(...parts: Uint8Array[]): Buffer {
   const h = createHash("sha1");
@@ -234,27 +336,35 @@ function digest16(...parts: Uint8Array[]): Buffer {
   return h.digest().subarray(0, 16);
 }
 
-export function encodeOffsetsIndex(scan: RepodataScan, info: Readonly<Record<string, unknown>>, source: SourceStamp): Buffer {
+export function encodeOffsetsIndex(scan: RepodataScan, info: Readonly<Record<string, unknown>>, keys: RecordKeys, source: SourceStamp): Buffer {
   const infoBytes = Buffer.from(JSON.stringify(info), "utf8");
   const nameBytes = Buffer.from(scan.names.join("\n"), "utf8");
+  const stringBytes = Buffer.from(keys.strings.join("\n"), "utf8");
   const count = scan.recordCount;
   const nameCount = scan.names.length;
-  const pre = infoBytes.length + nameBytes.length;
+  const depCount = keys.deps.length;
+  const listCount = keys.listDependsCount.length;
+  const pre = infoBytes.length + nameBytes.length + stringBytes.length;
   const pad = (4 - ((HEADER + pre) % 4)) % 4;
   const arraysAt = HEADER + pre + pad;
-  const size = arraysAt + 4 * (nameCount + 1) + 16 * count + count;
+  const u32Count = nameCount + 1 + U32_PER_RECORD * count + 2 * listCount + 1 + depCount;
+  const size = arraysAt + 4 * u32Count + 8 * count + 2 * count;
   const out = Buffer.alloc(size);
   MAGIC.copy(out, 0);
   out.writeUInt32LE(VERSION, 8);
+  out.writeUInt32LE(listCount, 12);
   out.writeDoubleLE(source.size, 16);
   Buffer.from(source.sha256, "hex").copy(out, 24);
   out.writeUInt32LE(nameCount, 56);
   out.writeUInt32LE(count, 60);
   out.writeUInt32LE(infoBytes.length, 64);
   out.writeUInt32LE(nameBytes.length, 68);
+  out.writeUInt32LE(stringBytes.length, 72);
+  out.writeUInt32LE(depCount, 76);
   infoBytes.copy(out, HEADER);
   nameBytes.copy(out, HEADER + infoBytes.length);
-  const u32 = new Uint32Array(out.buffer, out.byteOffset + arraysAt, nameCount + 1 + 4 * count);
+  stringBytes.copy(out, HEADER + infoBytes.length + nameBytes.length);
+  const u32 = new Uint32Array(u32Count);
   u32.set(scan.groupStart, 0);
   const { order } = scan;
   let at = nameCount + 1;
@@ -262,14 +372,26 @@ export function encodeOffsetsIndex(scan: RepodataScan, info: Readonly<Record<str
     for (let k = 0; k < count; k++) u32[at + k] = field[order[k]];
     at += count;
   }
-  const flagsAt = arraysAt + 4 * at;
+  for (const field of [keys.version, keys.build, keys.subdir, new Uint32Array(keys.buildNumber.buffer, keys.buildNumber.byteOffset, count), keys.depList]) {
+    u32.set(field.subarray(0, count), at);
+    at += count;
+  }
+  for (const field of [keys.listStart, keys.listDependsCount, keys.deps]) {
+    u32.set(field, at);
+    at += field.length;
+  }
+  Buffer.from(u32.buffer).copy(out, arraysAt);
+  const timestampsAt = arraysAt + 4 * u32Count;
+  Buffer.from(keys.timestamp.buffer, keys.timestamp.byteOffset, 8 * count).copy(out, timestampsAt);
+  const flagsAt = timestampsAt + 8 * count;
   for (let k = 0; k < count; k++) out[flagsAt + k] = scan.section[order[k]];
+  Buffer.from(keys.flags.buffer, keys.flags.byteOffset, count).copy(out, flagsAt + count);
   digest16(out.subarray(0, 80), out.subarray(HEADER)).copy(out, 80);
   return out;
 }
 
-/** Opens an offsets index pinned to `expected`; BinaryCacheCorrupt when absent, damaged or built from other JSON. */
-export function openOffsetsIndex(path: string, expected: SourceStamp): { scan: RepodataScan; info: Record<string, unknown> } {
+/** Opens an offsets index pinned to `expected`; BinaryCacheCorrupt when absent, damaged, of another format or built from other JSON. */
+export function openOffsetsIndex(path: string, expected: SourceStamp): { scan: RepodataScan; info: Record<string, unknown>; keys: RecordKeys } {
   let buf: Buffer;
   try {
     buf = readFileSync(path);
@@ -287,43 +409,89 @@ export function openOffsetsIndex(path: string, expected: SourceStamp): { scan: R
   const count = buf.readUInt32LE(60);
   const infoLength = buf.readUInt32LE(64);
   const namesLength = buf.readUInt32LE(68);
-  const pre = infoLength + namesLength;
+  const stringsLength = buf.readUInt32LE(72);
+  const depCount = buf.readUInt32LE(76);
+  const listCount = buf.readUInt32LE(12);
+  const pre = infoLength + namesLength + stringsLength;
   const pad = (4 - ((HEADER + pre) % 4)) % 4;
   const arraysAt = HEADER + pre + pad;
-  if (arraysAt + 4 * (nameCount + 1) + 17 * count !== buf.length) throw new BinaryCacheCorrupt("lengths do not add up");
+  const u32Count = nameCount + 1 + U32_PER_RECORD * count + 2 * listCount + 1 + depCount;
+  if (arraysAt + 4 * u32Count + 10 * count !== buf.length) throw new BinaryCacheCorrupt("lengths do not add up");
   let info: Record<string, unknown>;
   try {
     info = JSON.parse(buf.toString("utf8", HEADER, HEADER + infoLength)) as Record<string, unknown>;
   } catch {
     throw new BinaryCacheCorrupt("info is not JSON");
   }
-  const names = nameCount === 0 ? [] : buf.toString("utf8", HEADER + infoLength, HEADER + pre).split("\n");
+  const names = nameCount === 0 ? [] : buf.toString("utf8", HEADER + infoLength, HEADER + infoLength + namesLength).split("\n");
   if (names.length !== nameCount) throw new BinaryCacheCorrupt("name count mismatch");
-  // Copy out of the file buffer: its offset need not be 4-aligned for a Uint32Array view.
-  const u32 = new Uint32Array(nameCount + 1 + 4 * count);
-  Buffer.from(u32.buffer).set(buf.subarray(arraysAt, arraysAt + 4 * u32.length));
+  const strings = buf.toString("utf8", HEADER + infoLength + namesLength, HEADER + pre).split("\n");
+  // Copy out of the file buffer: its offsets need not be aligned for typed array views.
+  const u32 = new Uint32Array(u32Count);
+  Buffer.from(u32.buffer).set(buf.subarray(arraysAt, arraysAt + 4 * u32Count));
   const groupStart = u32.subarray(0, nameCount + 1);
-  const field = (k: number): Uint32Array => u32.subarray(nameCount + 1 + k * count, nameCount + 1 + (k + 1) * count);
+  let at = nameCount + 1;
+  const next = (length: number): Uint32Array => {
+    const view = u32.subarray(at, at + length);
+    at += length;
+    return view;
+  };
+  const keyStart = next(count);
+  const keyEnd = next(count);
+  const valStart = next(count);
+  const valEnd = next(count);
+  const version = next(count);
+  const build = next(count);
+  const subdir = next(count);
+  const buildNumber = next(count);
+  const depList = next(count);
+  const listStart = next(listCount + 1);
+  const listDependsCount = next(listCount);
+  const deps = next(depCount);
+  const timestampsAt = arraysAt + 4 * u32Count;
+  const timestamp = new Float64Array(count);
+  Buffer.from(timestamp.buffer).set(buf.subarray(timestampsAt, timestampsAt + 8 * count));
+  const flagsAt = timestampsAt + 8 * count;
   const order = new Uint32Array(count);
   for (let k = 0; k < count; k++) order[k] = k;
-  const flagsAt = arraysAt + 4 * u32.length;
   const scan: RepodataScan = {
     byteLength: expected.size,
     names,
     recordCount: count,
-    keyStart: field(0),
-    keyEnd: field(1),
-    valStart: field(2),
-    valEnd: field(3),
+    keyStart,
+    keyEnd,
+    valStart,
+    valEnd,
     section: Uint8Array.from(buf.subarray(flagsAt, flagsAt + count)),
     order,
     groupStart,
+  };
+  const keys: RecordKeys = {
+    strings,
+    version,
+    build,
+    subdir,
+    buildNumber: new Int32Array(buildNumber.buffer, buildNumber.byteOffset, count),
+    timestamp,
+    flags: Uint8Array.from(buf.subarray(flagsAt + count, flagsAt + 2 * count)),
+    depList,
+    listStart,
+    listDependsCount,
+    deps,
   };
   if (groupStart[nameCount] !== count) throw new BinaryCacheCorrupt("group table does not cover the records");
   for (let k = 0; k < count; k++) {
     if (scan.valEnd[k] > expected.size || scan.keyStart[k] === 0 || scan.keyStart[k] > scan.keyEnd[k] || scan.valStart[k] >= scan.valEnd[k]) {
       throw new BinaryCacheCorrupt("a record range lies outside the JSON");
     }
+    if (version[k] >= strings.length || build[k] >= strings.length || subdir[k] >= strings.length || depList[k] >= listCount) {
+      throw new BinaryCacheCorrupt("a record's keys lie outside the index");
+    }
   }
-  return { scan, info };
+  for (let l = 0; l < listCount; l++) {
+    if (listStart[l] > listStart[l + 1] || listDependsCount[l] > listStart[l + 1] - listStart[l]) throw new BinaryCacheCorrupt("a dependency list lies outside the index");
+  }
+  if (listStart[listCount] !== depCount) throw new BinaryCacheCorrupt("dependency table does not add up");
+  for (let i = 0; i < depCount; i++) if (deps[i] >= strings.length) throw new BinaryCacheCorrupt("a dependency id lies outside the string table");
+  return { scan, info, keys };
 }

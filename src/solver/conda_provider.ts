@@ -1,7 +1,7 @@
 import { MatchSpec, Version, virtualPackageRecord } from "../conda/index.js";
 import type { PackageRecord, VirtualPackage } from "../conda/index.js";
 import type { Dependencies, DependencyProvider, NameId, SolvableId, VersionSetId } from "./core/index.js";
-import { candidateKey, compareBuildKeys, compareCandidateKeys, compareCandidateTail, fastVersionKey, numericVersion } from "./candidate_order.js";
+import { candidateKey, compareCandidateKeys, fastVersionKey, numericVersion } from "./candidate_order.js";
 import type { CandidateKey, OrderOptions } from "./candidate_order.js";
 import type { ChannelPriority } from "./task.js";
 
@@ -57,10 +57,6 @@ interface _ByVersion {
   version: Version | undefined;
 }
 
-/** A record being sorted: its key and, on demand, its dependencies. */
-interface _Keyed extends CandidateKey {
-  deps?: Map<string, _DependencyInfo>;
-}
 
 
 /** The identity of a record across the channels and the installed environment. */
@@ -414,7 +410,10 @@ export class CondaProvider implements DependencyProvider {
     const active = new Int32Array(n);
     const channel = new Int32Array(n);
     const versions = new Float64Array(n);
-    const keys: (_Keyed | undefined)[] = new Array<_Keyed | undefined>(n);
+    const buildNumber = new Float64Array(n);
+    const noarch = new Uint8Array(n);
+    const stamp = new Float64Array(n);
+    const keys: (CandidateKey | undefined)[] = new Array<CandidateKey | undefined>(n);
     let lastChannel: string | undefined;
     let lastRank = 0;
     const indexes: number[] = new Array<number>(n);
@@ -435,8 +434,12 @@ export class CondaProvider implements DependencyProvider {
         active[i] = key.activeFeatures;
       }
       versions[i] = numericVersion(r.version);
+      // The fields of `compareBuildKeys` and `compareCandidateTail`, as `candidateKey` takes them.
+      buildNumber[i] = r.build_number;
+      noarch[i] = r.subdir === "noarch" || r.noarch !== undefined ? 1 : 0;
+      stamp[i] = r.timestamp ?? 0;
     }
-    // Records that reach the full keys mostly tie on their version, so its key is computed once per text.
+    // Records whose versions are not plain numbers mostly share a few version texts, so a key is computed once per text.
     const versionKeys = new Map<string, string | undefined>();
     const versionKeyOf = (text: string): string | undefined => {
       if (versionKeys.has(text)) return versionKeys.get(text);
@@ -444,7 +447,25 @@ export class CondaProvider implements DependencyProvider {
       versionKeys.set(text, key);
       return key;
     };
-    const keyAt = (i: number): _Keyed => (keys[i] ??= candidateKey(all[i], channel[i], this.activeFeatures, versionKeyOf(all[i].version)));
+    const keyAt = (i: number): CandidateKey => (keys[i] ??= candidateKey(all[i], channel[i], this.activeFeatures, versionKeyOf(all[i].version)));
+    const depInfos: (Map<string, _DependencyInfo> | undefined)[] = new Array<Map<string, _DependencyInfo> | undefined>(n);
+    const byDependencies = (i: number, j: number, bothVersioned: boolean): number => {
+      if (all[i].depends.length === 0 || all[j].depends.length === 0) return 0;
+      const a = (depInfos[i] ??= this.dependencyInfo(all[i]));
+      const b = (depInfos[j] ??= this.dependencyInfo(all[j]));
+      return a === b ? 0 : this.compareDependencies(a, b, lowest, bothVersioned);
+    };
+    // compareBuildKeys and compareCandidateTail over the arrays above.
+    const byBuild = (i: number, j: number): number => (buildNumber[i] !== buildNumber[j] ? buildNumber[j] - buildNumber[i] : noarch[i] - noarch[j]);
+    const byTail = (i: number, j: number): number => {
+      if (stamp[i] !== stamp[j]) return stamp[j] - stamp[i];
+      const archiveI = all[i].fn.endsWith(".conda") ? 0 : 1;
+      const archiveJ = all[j].fn.endsWith(".conda") ? 0 : 1;
+      if (archiveI !== archiveJ) return archiveI - archiveJ;
+      const bi = all[i].build;
+      const bj = all[j].build;
+      return bi < bj ? -1 : bi > bj ? 1 : 0;
+    };
     const depsFirst = this.options.dependenciesBeforeBuild === true;
     const byChannelFirst = order.priority !== "disabled";
     indexes.sort((i, j) => {
@@ -455,24 +476,18 @@ export class CondaProvider implements DependencyProvider {
       if (byChannelFirst && byChannel !== 0) return byChannel;
       const vi = versions[i];
       const vj = versions[j];
-      let a: _Keyed;
-      let b: _Keyed;
       if (vi === vi && vj === vj) {
         // Both numeric: what compareCandidateKeys decides, without building keys.
         if (vi !== vj) return (vi < vj) === lowest ? -1 : 1;
         if (byChannel !== 0) return byChannel;
-        a = keyAt(i);
-        b = keyAt(j);
       } else {
-        a = keyAt(i);
-        b = keyAt(j);
-        const c = compareCandidateKeys(a, b, order);
+        const c = compareCandidateKeys(keyAt(i), keyAt(j), order);
         if (c !== 0) return c;
       }
       return (
-        (depsFirst ? this.compareDependencies(a, b, lowest, true) : compareBuildKeys(a, b)) ||
-        (depsFirst ? compareBuildKeys(a, b) : this.compareDependencies(a, b, lowest, false)) ||
-        compareCandidateTail(a, b)
+        (depsFirst ? byDependencies(i, j, true) : byBuild(i, j)) ||
+        (depsFirst ? byBuild(i, j) : byDependencies(i, j, false)) ||
+        byTail(i, j)
       );
     });
     return { order: indexes, versions };
@@ -558,11 +573,7 @@ export class CondaProvider implements DependencyProvider {
    * sorts this way. The first shared dependency that differs decides; with
    * `bothVersioned`, only dependencies that carry a version on both sides count.
    */
-  private compareDependencies(a: _Keyed, b: _Keyed, lowest: boolean, bothVersioned: boolean): number {
-    if (a.record.depends.length === 0 || b.record.depends.length === 0) return 0;
-    const depsA = (a.deps ??= this.dependencyInfo(a.record));
-    const depsB = (b.deps ??= this.dependencyInfo(b.record));
-    if (depsA === depsB) return 0;
+  private compareDependencies(depsA: Map<string, _DependencyInfo>, depsB: Map<string, _DependencyInfo>, lowest: boolean, bothVersioned: boolean): number {
     for (const [name, da] of depsA) {
       const db = depsB.get(name);
       if (db === undefined || db.text === da.text) continue;
@@ -580,17 +591,25 @@ export class CondaProvider implements DependencyProvider {
   }
 
   private readonly dependencyInfos = new Map<string, Map<string, _DependencyInfo>>();
+  private readonly dependencyInfoOfList = new WeakMap<readonly string[], Map<string, _DependencyInfo>>();
 
   /**
    * Dependencies of a record by name, with the best version each allows
    * (filled in on first use). Records with the same `depends` share one map.
    */
   private dependencyInfo(record: PackageRecord): Map<string, _DependencyInfo> {
+    // Light records with equal lists share one array: most lookups end here, without joining the list.
+    const shared = this.dependencyInfoOfList.get(record.depends);
+    if (shared !== undefined) return shared;
     const key = record.depends.join("\u0000");
     const known = this.dependencyInfos.get(key);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      this.dependencyInfoOfList.set(record.depends, known);
+      return known;
+    }
     const out = new Map<string, _DependencyInfo>();
     this.dependencyInfos.set(key, out);
+    this.dependencyInfoOfList.set(record.depends, out);
     for (const text of record.depends) {
       const name = _depName(text);
       out.set(name, { text, versioned: text.trim().length > name.length, best: undefined });

@@ -8,6 +8,7 @@ import { notFoundMessage } from "./explain.js";
 import { condaPlan, planFor, specName } from "./request.js";
 import type { SolvePlan } from "./request.js";
 import type { SolveOutcome, SolveTask } from "./task.js";
+import { plainRecord } from "../repodata/index.js";
 
 /** At most this many improving solves per requested spec (each finds a strictly better version). */
 const IMPROVE_ROUNDS = 16;
@@ -403,10 +404,11 @@ export function solveConda(task: SolveTask): SolveOutcome {
     if (satisfied) return { records: [...installed] };
   }
   if (semantics === "conda" && task.updateModifier === "update_deps" && task.specs.length > 0) {
-    return { records: solveUpdateDeps(task, deadline) };
+    return { records: solveUpdateDeps(task, deadline).map(plainRecord) };
   }
   const plan = planFor(task);
-  return { records: solvePlan(task, plan, deadline) };
+  // Candidates may be the gateway's light records; what leaves the solver is plain.
+  return { records: solvePlan(task, plan, deadline).map(plainRecord) };
 }
 
 /**
