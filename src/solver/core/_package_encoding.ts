@@ -11,7 +11,10 @@
  * - root requires V:     (B1 ∨ … ∨ Bn)          Bi = candidates matching V, most preferred first
  * - requires V (of A):   (¬A ∨ B1 ∨ … ∨ Bn)     added when A first becomes true
  * - root constrains V:   (¬C)                    for every candidate C of V's name not matching V
- * - constrains V (of A): (¬A ∨ ¬C)               for every C of V's name not matching V, added with A
+ * - constrains V (of A): (¬A ∨ ¬XV)              added with A, where XV = "a candidate of V's name
+ *                        that V rules out is installed", one per version set, shared by every
+ *                        owner of the constraint (hundreds of builds constrain the same spec):
+ * - ruled out by V:      (¬C ∨ XV)               for every C of V's name not matching V
  * - forbid multiple:     at most one candidate of a name. Up to PAIRWISE_LIMIT candidates:
  *                        (¬Bi ∨ ¬Bj) for each pair. Above: a sequential counter with
  *                        auxiliary Si = "one of B1..Bi is installed":
@@ -23,9 +26,24 @@
  * - excluded / unknown dependencies of A: (¬A)
  * - learnt:              implied by the above, derived by conflict analysis (see the engine)
  *
+ * - tail T of a name:    "the name's candidate lies beyond the ones with variables"; it stands
+ *                        in requires clauses for their matching candidates there:
+ *                        (¬A ∨ B1 ∨ … ∨ Bk ∨ T), and counts in the forbid counter
+ *                        as one more candidate: (¬T ∨ ¬Sk).
+ *
  * Laziness: a name's candidates get variables (and their forbid clauses) only
- * when some clause mentions the name, and a solvable's dependencies are asked
- * for only when it first becomes true, or just before the heuristic would
+ * when some clause mentions the name, and only a first block of them (the
+ * most preferred `blockSize`); the rest is the name's tail variable. When a
+ * tail becomes true (every matching candidate with a variable is ruled
+ * out), the next block gets variables (twice as many as before, so a name
+ * costs O(log n) expansions), the counter continues over it, and every
+ * requires clause that held the old tail is added again over the longer
+ * prefix with the new tail. A true tail is always expanded, and the last
+ * block has no tail, so a satisfying assignment installs only candidates
+ * with variables and satisfies the full clauses. At scale (100k candidates
+ * of one name, of which the search needs the first few) this keeps the
+ * encoding to the part of each name the search reaches. A solvable's
+ * dependencies are asked for only when it first becomes true, or just before the heuristic would
  * decide it (so that a candidate whose dependencies are already impossible,
  * e.g. a build for another interpreter, is ruled out by propagation instead
  * of a conflict). An unassigned candidate at the end is not installed, which
@@ -34,7 +52,8 @@
  *
  * Decisions: among the requires clauses whose owner is installed (or the
  * root's) and that no installed candidate satisfies yet, take the one with
- * the fewest candidates still possible (counted up to COUNT_CAP; ties: the
+ * the fewest candidates still possible (counted up to COUNT_CAP, a tail's
+ * matching candidates included; ties: the
  * root's first, then by when the owner was installed), and
  * install its most preferred candidate that is not ruled out. Every decision
  * is positive and takes the best candidate not yet false, so the answer is
@@ -57,11 +76,14 @@ const PAIRWISE_LIMIT = 5;
  * open, so the heuristic never counts long candidate lists to the end.
  */
 const COUNT_CAP = 64;
+/** Candidates of a name that get variables when it is first touched (see Laziness). */
+const DEFAULT_BLOCK_SIZE = 256;
 
 const KIND_ROOT_REQUIRES = 1;
 const KIND_REQUIRES = 2;
 const KIND_ROOT_CONSTRAINS = 3;
 const KIND_CONSTRAINS = 4;
+const KIND_RULED_OUT = 9;
 const KIND_FORBID = 5;
 const KIND_LOCKED = 6;
 const KIND_EXCLUDED = 7;
@@ -80,15 +102,47 @@ export interface SolveStats {
   solvablesExpanded: number;
 }
 
+/** A touched name: its candidates in preference order, the prefix of them with variables, and the tail. */
+interface NameState {
+  readonly id: NameId;
+  /** Index into per-name arrays (`nameTrue`). */
+  readonly index: number;
+  /** Every candidate, most preferred first (favored ones in front). */
+  readonly solvables: readonly SolvableId[];
+  /** Variables of the first `materialised` candidates. */
+  readonly vars: Int32Array;
+  materialised: number;
+  /** The counter's auxiliary variable after the last candidate with a variable; -1 before the first. */
+  lastCounter: number;
+  /** The tail variable; -1 once every candidate has a variable. */
+  tail: number;
+  /** Requirements whose clause holds the current tail. */
+  tailRequires: number[];
+  /** Constraints on the name (the root's, and the version sets with a ruled-out variable): later blocks get their clauses too. */
+  readonly constrains: Array<{ root: boolean; vs: VersionSetId }>;
+  /** The locked candidate of the name; -1 when none. */
+  readonly locked: SolvableId;
+}
+
+/** A version set's candidates by position in its name's list: those that match it, and those that do not. */
+interface Split {
+  readonly state: NameState;
+  readonly matching: Int32Array;
+  readonly nonMatching: Int32Array;
+}
+
 export class _PackageEncoding {
   readonly engine: _SatEngine;
-  /** Per variable: its solvable, or -1 for auxiliary variables. */
+  /** Per variable: its solvable, or -1 for auxiliary and tail variables. */
   private varSolvable = new Int32Array(1024);
-  /** Per solvable id: its variable, -1 when it has none yet (ids are small dense ints). */
-  private solvableVar = new Int32Array(1024).fill(-1);
-  private nameVars = new Map<NameId, Int32Array>();
-  private nameIndex = new Map<NameId, number>();
-  private varName = new Int32Array(1024); // per variable: name index, -1 for auxiliary variables
+  /** Per variable: its name's state index for tail variables, else -1. */
+  private varTail = new Int32Array(1024);
+  /** Per solvable id: its position in its name's list, -1 before the name is touched (ids are small dense ints). */
+  private solvablePos = new Int32Array(1024).fill(-1);
+  private names = new Map<NameId, NameState>();
+  private states: NameState[] = [];
+  private varName = new Int32Array(1024); // per variable: name index, -1 for auxiliary and tail variables
+  private readonly blockSize: number;
 
   /** Makes room for per-variable data of every variable the engine has. */
   private reserveVars(): void {
@@ -96,17 +150,18 @@ export class _PackageEncoding {
     if (needed <= this.varSolvable.length) return;
     let size = this.varSolvable.length * 2;
     while (size < needed) size *= 2;
-    const solvable = new Int32Array(size);
-    solvable.set(this.varSolvable);
-    this.varSolvable = solvable;
-    const name = new Int32Array(size);
-    name.set(this.varName);
-    this.varName = name;
+    const widen = (old: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+      const next = new Int32Array(size);
+      next.set(old);
+      return next;
+    };
+    this.varSolvable = widen(this.varSolvable);
+    this.varName = widen(this.varName);
+    this.varTail = widen(this.varTail);
   }
   /** Per name index: a candidate seen true on the trail (valid while it stays true). */
   private nameTrue: number[] = [];
-  /** Per version set, the variables of its name's candidates that match it and those that do not. */
-  private splitVars = new Map<VersionSetId, { matching: Int32Array; nonMatching: Int32Array }>();
+  private splits = new Map<VersionSetId, Split>();
 
   // Clause metadata, indexed by clause id (learnt clauses leave zeros).
   private kind = new Int8Array(1024);
@@ -133,18 +188,24 @@ export class _PackageEncoding {
   }
   private reasons: string[] = [];
 
-  // Requires clauses the decision heuristic looks at. The requires of one
-  // owner are added together, so they are a contiguous range per variable.
+  // Requires clauses the decision heuristic looks at.
   private reqCandidates: Int32Array[] = [];
   private reqName: number[] = []; // name index of the requirement's version set
+  /** Matching candidates beyond the requirement's variables (0 when its clause has no tail). */
+  private reqTailCount: number[] = [];
+  private reqTailVar: number[] = [];
+  private reqOwner: number[] = []; // variable, -1 for the root's
+  private reqVersionSet: number[] = [];
   // A prefix of a requirement's candidates seen false, the highest level among
   // them and that level's stamp: while the level stands, the prefix stays false.
   private reqSkip: number[] = [];
   private reqSkipLevel: number[] = [];
   private reqSkipStamp: number[] = [];
-  private rootReqCount = 0;
-  private reqStart: number[] = []; // per variable
-  private reqCount: number[] = []; // per variable
+  private rootReqs: number[] = [];
+  /** Per owner variable: its requirements, in the order they were added. */
+  private ownerReqs: Array<number[] | undefined> = [];
+  /** Requirements added while their owner may already be installed: `decide` takes them into `open`. */
+  private pendingReqs: number[] = [];
 
   private readonly favored: Set<SolvableId>;
   private readonly locked: Set<SolvableId>;
@@ -158,6 +219,7 @@ export class _PackageEncoding {
   ) {
     this.favored = new Set(problem.favored ?? []);
     this.locked = new Set(problem.locked ?? []);
+    this.blockSize = Math.max(1, Math.floor(problem.blockSize ?? DEFAULT_BLOCK_SIZE));
     for (const { solvable, reason } of problem.excluded ?? []) {
       if (!this.excluded.has(solvable)) this.excluded.set(solvable, reason);
     }
@@ -172,18 +234,8 @@ export class _PackageEncoding {
       // backjump there would replay every unrelated decision made since.
       { restartBase: 256, chronoThreshold: 0 },
     );
-    for (const vs of problem.requirements) {
-      const candidates = this.candidatesMatching(vs);
-      const lits = new Int32Array(candidates.length);
-      for (let i = 0; i < candidates.length; i++) lits[i] = 2 * candidates[i];
-      this.add(lits, KIND_ROOT_REQUIRES, -1, vs, -1);
-      this.trackRequires(-1, vs, candidates);
-    }
-    for (const vs of problem.constraints ?? []) {
-      for (const v of this.candidatesNotMatching(vs)) {
-        this.add([2 * v + 1], KIND_ROOT_CONSTRAINS, this.varSolvable[v], vs, -1);
-      }
-    }
+    for (const vs of problem.requirements) this.addRequires(-1, vs);
+    for (const vs of problem.constraints ?? []) this.addConstrains(-1, vs);
   }
 
   private add(lits: ArrayLike<number>, kind: number, a: number, b: number, c: number): number {
@@ -196,26 +248,84 @@ export class _PackageEncoding {
     return id;
   }
 
-  private trackRequires(owner: number, vs: VersionSetId, candidates: Int32Array): void {
-    const name = this.nameIndex.get(this.provider.versionSetName(vs)) as number;
-    if (owner < 0) this.rootReqCount++;
-    else {
-      if (this.reqCount[owner] === undefined) {
-        this.reqStart[owner] = this.reqCandidates.length;
-        this.reqCount[owner] = 0;
-      }
-      this.reqCount[owner]++;
+  /**
+   * requires V of `owner` (-1: the root's): (¬A ∨ B1 ∨ … ∨ Bk [∨ T]) over the
+   * matching candidates with variables, and the tail when more match beyond.
+   */
+  private addRequires(owner: number, vs: VersionSetId): void {
+    const split = this.splitOf(vs);
+    const state = split.state;
+    const { matching } = split;
+    let k = 0;
+    while (k < matching.length && matching[k] < state.materialised) k++;
+    const tailCount = matching.length - k;
+    const lits = new Int32Array((owner >= 0 ? 1 : 0) + k + (tailCount > 0 ? 1 : 0));
+    let at = 0;
+    if (owner >= 0) lits[at++] = 2 * owner + 1;
+    const candidates = new Int32Array(k);
+    for (let i = 0; i < k; i++) {
+      candidates[i] = state.vars[matching[i]];
+      lits[at++] = 2 * candidates[i];
     }
+    if (tailCount > 0) lits[at++] = 2 * state.tail;
+    if (owner < 0) this.add(lits, KIND_ROOT_REQUIRES, -1, vs, -1);
+    else this.add(lits, KIND_REQUIRES, this.varSolvable[owner], vs, -1);
+    const req = this.reqCandidates.length;
     this.reqCandidates.push(candidates);
-    this.reqName.push(name);
+    this.reqName.push(state.index);
+    this.reqTailCount.push(tailCount);
+    this.reqTailVar.push(tailCount > 0 ? state.tail : -1);
+    this.reqOwner.push(owner);
+    this.reqVersionSet.push(vs);
     this.reqSkip.push(0);
     this.reqSkipLevel.push(0);
     this.reqSkipStamp.push(0);
+    if (owner < 0) this.rootReqs.push(req);
+    else (this.ownerReqs[owner] ??= []).push(req);
+    if (tailCount > 0) state.tailRequires.push(req);
   }
 
-  /** Variables of all candidates of a name, most preferred first; creates them on first use. */
-  private touchName(name: NameId): Int32Array {
-    const known = this.nameVars.get(name);
+  /** constrains V of `owner` (-1: the root's): (¬C) for the root, else (¬A ∨ ¬XV) (see the clause kinds). */
+  private addConstrains(owner: number, vs: VersionSetId): void {
+    const split = this.splitOf(vs);
+    if (owner < 0) {
+      split.state.constrains.push({ root: true, vs });
+      this.constrainBlock(true, vs, split, 0, split.state.materialised);
+      return;
+    }
+    let ruledOut = this.ruledOutVar.get(vs);
+    if (ruledOut === undefined) {
+      ruledOut = this.engine.newVar();
+      this.reserveVars();
+      this.varSolvable[ruledOut] = -1;
+      this.varName[ruledOut] = -1;
+      this.varTail[ruledOut] = -1;
+      this.ruledOutVar.set(vs, ruledOut);
+      split.state.constrains.push({ root: false, vs });
+      this.constrainBlock(false, vs, split, 0, split.state.materialised);
+    }
+    this.add([2 * owner + 1, 2 * ruledOut + 1], KIND_CONSTRAINS, this.varSolvable[owner], vs, -1);
+  }
+
+  /** Per version set used in a constrains: its XV variable. */
+  private readonly ruledOutVar = new Map<VersionSetId, number>();
+
+  /** The clauses of one constraint for the candidates it rules out at positions [from, to): (¬C), or (¬C ∨ XV). */
+  private constrainBlock(root: boolean, vs: VersionSetId, split: Split, from: number, to: number): void {
+    const { nonMatching, state } = split;
+    let k = 0;
+    while (k < nonMatching.length && nonMatching[k] < from) k++;
+    const ruledOut = root ? -1 : (this.ruledOutVar.get(vs) as number);
+    for (; k < nonMatching.length && nonMatching[k] < to; k++) {
+      const other = state.vars[nonMatching[k]];
+      if (root) this.add([2 * other + 1], KIND_ROOT_CONSTRAINS, this.varSolvable[other], vs, -1);
+      else this.add([2 * other + 1, 2 * ruledOut], KIND_RULED_OUT, this.varSolvable[other], vs, -1);
+    }
+  }
+
+  /** The state of a name; on first use its candidates are fetched and sorted and the first block gets variables. */
+  private touchName(name: NameId): NameState {
+    const known = this.names.get(name);
     if (known !== undefined) return known;
     const solvables = [...this.provider.candidates(name)];
     this.provider.sortCandidates(solvables);
@@ -227,140 +337,213 @@ export class _PackageEncoding {
         solvables.push(...front, ...rest);
       }
     }
-    const vars = new Int32Array(solvables.length);
-    const first = this.engine.newVars(solvables.length);
-    this.reserveVars();
-    const index = this.nameTrue.length;
     let maxSolvable = -1;
     for (const s of solvables) if (s > maxSolvable) maxSolvable = s;
-    if (maxSolvable >= this.solvableVar.length) {
-      let size = this.solvableVar.length * 2;
+    if (maxSolvable >= this.solvablePos.length) {
+      let size = this.solvablePos.length * 2;
       while (size <= maxSolvable) size *= 2;
       const next = new Int32Array(size).fill(-1);
-      next.set(this.solvableVar);
-      this.solvableVar = next;
+      next.set(this.solvablePos);
+      this.solvablePos = next;
     }
     for (let i = 0; i < solvables.length; i++) {
       const s = solvables[i];
-      if (this.solvableVar[s] !== -1) throw new Error(`Solvable ${s} is a candidate of two names.`);
+      if (this.solvablePos[s] !== -1) throw new Error(`Solvable ${s} is a candidate of two names.`);
+      this.solvablePos[s] = i;
+    }
+    let locked = -1;
+    if (this.locked.size > 0) for (const s of solvables) if (this.locked.has(s)) locked = s;
+    const state: NameState = {
+      id: name,
+      index: this.states.length,
+      solvables,
+      vars: new Int32Array(solvables.length),
+      materialised: 0,
+      lastCounter: -1,
+      tail: -1,
+      tailRequires: [],
+      constrains: [],
+      locked,
+    };
+    this.names.set(name, state);
+    this.states.push(state);
+    this.nameTrue.push(-1);
+    // A few candidates: all at once with pairwise forbid clauses. Else the first block.
+    if (solvables.length <= PAIRWISE_LIMIT) this.materialise(state, solvables.length);
+    else this.materialise(state, Math.min(solvables.length, this.blockSize));
+    return state;
+  }
+
+  /**
+   * Gives the candidates at positions [materialised, to) variables: their
+   * forbid clauses, locked and excluded clauses, the clauses of the name's
+   * constraints, and a new tail when candidates remain after them.
+   */
+  private materialise(state: NameState, to: number): void {
+    const from = state.materialised;
+    const n = state.solvables.length;
+    const count = to - from;
+    const first = this.engine.newVars(count);
+    this.reserveVars();
+    for (let i = 0; i < count; i++) {
+      const s = state.solvables[from + i];
       const v = first + i;
       this.varSolvable[v] = s;
-      this.varName[v] = index;
-      this.solvableVar[s] = v;
+      this.varName[v] = state.index;
+      this.varTail[v] = -1;
       this.engine.notifyWhenTrue(v);
-      vars[i] = v;
+      state.vars[from + i] = v;
     }
-    this.nameVars.set(name, vars);
-    this.nameIndex.set(name, index);
-    this.nameTrue.push(-1);
-    this.forbidMultiple(name, vars);
-    if (this.locked.size === 0 && this.excluded.size === 0) return vars;
-    let lockedVar = -1;
-    for (const v of vars) if (this.locked.has(this.varSolvable[v])) lockedVar = v;
-    for (const v of vars) {
-      const s = this.varSolvable[v];
+    state.materialised = to;
+    if (n <= PAIRWISE_LIMIT) this.forbidPairwise(state);
+    else this.forbidCounter(state, from, to);
+    for (let pos = from; pos < to; pos++) {
+      const v = state.vars[pos];
+      const s = state.solvables[pos];
       const reason = this.excluded.get(s);
       if (reason !== undefined) {
         this.reasons.push(reason);
         this.add([2 * v + 1], KIND_EXCLUDED, s, this.reasons.length - 1, -1);
-      } else if (lockedVar >= 0 && v !== lockedVar) {
-        this.add([2 * v + 1], KIND_LOCKED, this.varSolvable[lockedVar], s, -1);
+      } else if (state.locked >= 0 && s !== state.locked) {
+        this.add([2 * v + 1], KIND_LOCKED, state.locked, s, -1);
       }
     }
-    return vars;
+    for (const { root, vs } of state.constrains) this.constrainBlock(root, vs, this.splitOf(vs), from, to);
   }
 
-  private forbidMultiple(name: NameId, vars: Int32Array): void {
+  private forbidPairwise(state: NameState): void {
+    const vars = state.vars;
     const n = vars.length;
-    if (n <= PAIRWISE_LIMIT) {
-      for (let i = 0; i < n; i++) {
-        for (let j = i + 1; j < n; j++) this.add([2 * vars[i] + 1, 2 * vars[j] + 1], KIND_FORBID, name, -1, -1);
-      }
-      return;
-    }
-    // Auxiliary Si gets variable aux + i (i = 0..n-2), allocated after the
-    // candidates; the clauses are added in the order of the scheme above,
-    // per candidate: (¬Bi ∨ ¬Si-1), (¬Bi ∨ Si), (¬Si-1 ∨ Si).
-    const aux = this.engine.newVars(n - 1);
-    this.reserveVars();
-    this.varSolvable.fill(-1, aux, aux + n - 1);
-    this.varName.fill(-1, aux, aux + n - 1);
-    const lits = new Int32Array(2 * (3 * n - 4));
-    let k = 0;
     for (let i = 0; i < n; i++) {
-      const x = 2 * vars[i] + 1;
-      const prevS = aux + i - 1;
-      if (i > 0) {
-        lits[k++] = x;
-        lits[k++] = 2 * prevS + 1;
-      }
-      if (i === n - 1) break;
-      lits[k++] = x;
-      lits[k++] = 2 * (aux + i);
-      if (i > 0) {
-        lits[k++] = 2 * prevS + 1;
-        lits[k++] = 2 * (aux + i);
-      }
-    }
-    if (k !== lits.length) throw new Error("Counter encoding miscounted its clauses.");
-    const first = this.engine.addFreshBinaryClauses(lits);
-    const end = first + (lits.length >> 1);
-    this.reserveMeta(end);
-    for (let c = first; c < end; c++) {
-      this.kind[c] = KIND_FORBID;
-      this.dataA[c] = name;
-      this.dataB[c] = -1;
-      this.dataC[c] = -1;
+      for (let j = i + 1; j < n; j++) this.add([2 * vars[i] + 1, 2 * vars[j] + 1], KIND_FORBID, state.id, -1, -1);
     }
   }
 
-  /** Per name: its candidates' solvables in variable order (shared by its version sets). */
-  private nameSolvables = new Map<NameId, SolvableId[]>();
-
-  private splitCandidates(vs: VersionSetId): { matching: Int32Array; nonMatching: Int32Array } {
-    const name = this.provider.versionSetName(vs);
-    const vars = this.touchName(name);
-    const nameIndex = this.nameIndex.get(name);
-    let solvables = this.nameSolvables.get(name);
-    if (solvables === undefined) {
-      solvables = Array.from(vars, (v) => this.varSolvable[v]);
-      this.nameSolvables.set(name, solvables);
+  /**
+   * The counter over the candidates at positions [from, to), continuing the
+   * one before: auxiliary Si for every position but the last of the name,
+   * per candidate (¬Bi ∨ ¬Si-1), (¬Bi ∨ Si), (¬Si-1 ∨ Si); then, when
+   * candidates remain, a new tail T with (¬T ∨ ¬Sto-1).
+   */
+  private forbidCounter(state: NameState, from: number, to: number): void {
+    const n = state.solvables.length;
+    const auxCount = Math.min(to, n - 1) - from;
+    const aux = this.engine.newVars(auxCount + (to < n ? 1 : 0));
+    this.reserveVars();
+    const end = aux + auxCount + (to < n ? 1 : 0);
+    this.varSolvable.fill(-1, aux, end);
+    this.varName.fill(-1, aux, end);
+    this.varTail.fill(-1, aux, end);
+    // The clauses that touch the previous block's last counter go through addClause after the
+    // others: it may be assigned already, and adding them may assign the new variables.
+    const carried = state.lastCounter;
+    const fresh: number[] = [];
+    const carriedClauses: number[][] = [];
+    for (let i = from; i < to; i++) {
+      const x = 2 * state.vars[i] + 1;
+      const prevS = i === from ? carried : aux + (i - from) - 1;
+      const hasS = i < n - 1;
+      const s = aux + (i - from);
+      if (i > 0) {
+        if (i === from) carriedClauses.push([x, 2 * prevS + 1]);
+        else fresh.push(x, 2 * prevS + 1);
+      }
+      if (!hasS) break;
+      fresh.push(x, 2 * s);
+      if (i > 0) {
+        if (i === from) carriedClauses.push([2 * prevS + 1, 2 * s]);
+        else fresh.push(2 * prevS + 1, 2 * s);
+      }
     }
-    const matched = this.provider.filterCandidates(vs, solvables, false);
+    if (to < n) {
+      const tail = aux + auxCount;
+      this.varTail[tail] = state.index;
+      this.engine.notifyWhenTrue(tail);
+      // The tail is one more candidate after the last counter.
+      if (to > 0) fresh.push(2 * tail + 1, 2 * (aux + auxCount - 1) + 1);
+      state.tail = tail;
+      state.lastCounter = aux + auxCount - 1;
+    } else {
+      state.tail = -1;
+      state.lastCounter = auxCount > 0 ? aux + auxCount - 1 : carried;
+    }
+    if (fresh.length > 0) {
+      const first = this.engine.addFreshBinaryClauses(Int32Array.from(fresh));
+      const last = first + (fresh.length >> 1);
+      this.reserveMeta(last);
+      for (let c = first; c < last; c++) {
+        this.kind[c] = KIND_FORBID;
+        this.dataA[c] = state.id;
+        this.dataB[c] = -1;
+        this.dataC[c] = -1;
+      }
+    }
+    for (const lits of carriedClauses) this.add(lits, KIND_FORBID, state.id, -1, -1);
+  }
+
+  /**
+   * A true tail: the next block (as many candidates as the name has
+   * variables already, at least `blockSize`) gets variables, and every
+   * requires clause that held the old tail is added again over them.
+   */
+  private expandTail(state: NameState): void {
+    const n = state.solvables.length;
+    this.materialise(state, Math.min(n, state.materialised + Math.max(this.blockSize, state.materialised)));
+    const requires = state.tailRequires;
+    state.tailRequires = [];
+    for (const req of requires) {
+      const owner = this.reqOwner[req];
+      this.addRequires(owner, this.reqVersionSet[req]);
+      this.pendingReqs.push(this.reqCandidates.length - 1);
+    }
+  }
+
+  /** A version set's matching and other candidates, by position in its name's list (computed once). */
+  private splitOf(vs: VersionSetId): Split {
+    const known = this.splits.get(vs);
+    if (known !== undefined) return known;
+    const state = this.touchName(this.provider.versionSetName(vs));
+    const matched = this.provider.filterCandidates(vs, state.solvables, false);
     const matching = new Int32Array(matched.length);
     for (let i = 0; i < matched.length; i++) {
-      const v = matched[i] < this.solvableVar.length ? this.solvableVar[matched[i]] : -1;
-      if (v === -1 || this.varName[v] !== nameIndex) {
+      const pos = matched[i] < this.solvablePos.length ? this.solvablePos[matched[i]] : -1;
+      if (pos === -1 || state.solvables[pos] !== matched[i]) {
         throw new Error(`filterCandidates returned ${matched[i]}, which is not a candidate of the version set's name.`);
       }
-      matching[i] = v;
+      matching[i] = pos;
     }
     matching.sort();
     // A provider answering a candidate twice would put a literal twice in one clause.
     let unique = 0;
     for (let i = 0; i < matching.length; i++) if (i === 0 || matching[i] !== matching[i - 1]) matching[unique++] = matching[i];
-    const nonMatching = new Int32Array(vars.length);
+    const n = state.solvables.length;
+    const nonMatching = new Int32Array(n - unique);
     let k = 0;
     let m = 0;
-    for (const v of vars) {
-      if (m < unique && matching[m] === v) m++;
-      else nonMatching[k++] = v;
+    for (let pos = 0; pos < n; pos++) {
+      if (m < unique && matching[m] === pos) m++;
+      else nonMatching[k++] = pos;
     }
-    const split = { matching: matching.subarray(0, unique), nonMatching: nonMatching.subarray(0, k) };
-    this.splitVars.set(vs, split);
+    const split = { state, matching: matching.subarray(0, unique), nonMatching };
+    this.splits.set(vs, split);
     return split;
   }
 
+  /** Variables of the candidates that match a version set and have variables (for explanations). */
   private candidatesMatching(vs: VersionSetId): Int32Array {
-    return (this.splitVars.get(vs) ?? this.splitCandidates(vs)).matching;
+    const { state, matching } = this.splitOf(vs);
+    const out: number[] = [];
+    for (const pos of matching) if (pos < state.materialised) out.push(state.vars[pos]);
+    return Int32Array.from(out);
   }
 
-  private candidatesNotMatching(vs: VersionSetId): Int32Array {
-    return (this.splitVars.get(vs) ?? this.splitCandidates(vs)).nonMatching;
-  }
-
-  /** Lazy clause generation: the first time a candidate becomes true, add its dependency clauses. */
+  /** Lazy clause generation: the first time a candidate becomes true, add its dependency clauses; a true tail brings the next block. */
   private expand(v: number): void {
+    const tail = this.varTail[v];
+    if (tail >= 0) {
+      this.expandTail(this.states[tail]);
+      return;
+    }
     const s = this.varSolvable[v];
     if (s < 0) return;
     this.expanded++;
@@ -371,21 +554,8 @@ export class _PackageEncoding {
       this.add([2 * v + 1], KIND_UNKNOWN, s, this.reasons.length - 1, -1);
       return;
     }
-    for (const vs of deps.requires) {
-      const candidates = this.candidatesMatching(vs);
-      const lits = new Int32Array(candidates.length + 1);
-      lits[0] = 2 * v + 1;
-      for (let i = 0; i < candidates.length; i++) lits[i + 1] = 2 * candidates[i];
-      this.add(lits, KIND_REQUIRES, s, vs, -1);
-      this.trackRequires(v, vs, candidates);
-    }
-    for (const vs of deps.constrains) {
-      for (const other of this.candidatesNotMatching(vs)) {
-        // A solvable whose constraint rules itself out can never be installed: (¬A).
-        if (other === v) this.add([2 * v + 1], KIND_CONSTRAINS, s, vs, s);
-        else this.add([2 * v + 1, 2 * other + 1], KIND_CONSTRAINS, s, vs, this.varSolvable[other]);
-      }
-    }
+    for (const vs of deps.requires) this.addRequires(v, vs);
+    for (const vs of deps.constrains) this.addConstrains(v, vs);
   }
 
   /**
@@ -406,12 +576,11 @@ export class _PackageEncoding {
     if (backjumped) {
       while (this.installedCount > 0 && this.installedAt[this.installedCount - 1] >= keep) this.installedCount--;
       openCount = 0;
-      for (let i = 0; i < this.rootReqCount; i++) open[openCount++] = i;
+      for (const r of this.rootReqs) open[openCount++] = r;
       for (let k = 0; k < this.installedCount; k++) {
-        const v = this.installedVar[k];
-        const first = this.reqStart[v];
-        for (let i = first; i < first + this.reqCount[v]; i++) open[openCount++] = i;
+        for (const r of this.ownerReqs[this.installedVar[k]] as number[]) open[openCount++] = r;
       }
+      this.pendingReqs.length = 0;
     }
     for (let i = keep; i < engine.trailLen; i++) {
       const lit = trail[i];
@@ -420,12 +589,19 @@ export class _PackageEncoding {
       const name = this.varName[v];
       if (name < 0) continue;
       this.nameTrue[name] = v;
-      if (this.reqCount[v] === undefined) continue;
+      const reqs = this.ownerReqs[v];
+      if (reqs === undefined) continue;
       this.installedAt[this.installedCount] = i;
       this.installedVar[this.installedCount++] = v;
-      const first = this.reqStart[v];
-      for (let r = first; r < first + this.reqCount[v]; r++) open[openCount++] = r;
+      for (const r of reqs) open[openCount++] = r;
     }
+    // Requirements a tail expansion added again for an owner installed before (or the root's);
+    // an owner the scan above reached has them already, and a second copy in `open` is harmless.
+    for (const r of this.pendingReqs) {
+      const owner = this.reqOwner[r];
+      if (owner < 0 || engine.value(2 * owner) === 1) open[openCount++] = r;
+    }
+    this.pendingReqs.length = 0;
     this.scannedTrail = engine.trailLen;
     engine.trailLowWater = engine.trailLen;
 
@@ -467,6 +643,8 @@ export class _PackageEncoding {
         }
         possible++;
       }
+      // Matching candidates in the tail count too (they have no variable, so none is ruled out yet).
+      if (this.reqTailCount[i] > 0 && engine.value(2 * this.reqTailVar[i]) !== -1) possible += this.reqTailCount[i];
       if (first >= 0 && (possible < bestCount || best < 0)) {
         best = first;
         bestCount = possible;
@@ -517,7 +695,7 @@ export class _PackageEncoding {
       propagations: e.propagations,
       clauses: e.numClauses,
       variables: e.numVars,
-      namesTouched: this.nameVars.size,
+      namesTouched: this.names.size,
       solvablesExpanded: this.expanded,
     };
   }
@@ -526,6 +704,8 @@ export class _PackageEncoding {
   conflict(): Conflict {
     const causes: ConflictCause[] = [];
     const forbidden = new Map<NameId, Set<number>>();
+    const constrainers = new Map<VersionSetId, SolvableId[]>();
+    const ruledOut = new Map<VersionSetId, SolvableId[]>();
     for (const c of this.engine.unsatCore()) {
       if (c >= this.kind.length) throw new Error(`Clause ${c} of unknown kind in the proof.`);
       const a = this.dataA[c];
@@ -541,7 +721,11 @@ export class _PackageEncoding {
           causes.push({ kind: "root-constrains", versionSet: b, solvable: a });
           break;
         case KIND_CONSTRAINS:
-          causes.push({ kind: "constrains", solvable: a, versionSet: b, conflicting: this.dataC[c] });
+          // Paired below with the candidates the proof used as ruled out by the same version set.
+          (constrainers.get(b) ?? constrainers.set(b, []).get(b))?.push(a);
+          break;
+        case KIND_RULED_OUT:
+          (ruledOut.get(b) ?? ruledOut.set(b, []).get(b))?.push(a);
           break;
         case KIND_FORBID: {
           let set = forbidden.get(a);
@@ -563,6 +747,11 @@ export class _PackageEncoding {
           break;
         default:
           throw new Error(`Clause ${c} of unknown kind in the proof.`);
+      }
+    }
+    for (const [vs, owners] of constrainers) {
+      for (const solvable of owners) {
+        for (const conflicting of ruledOut.get(vs) ?? []) causes.push({ kind: "constrains", solvable, versionSet: vs, conflicting });
       }
     }
     for (const [name, vars] of forbidden) {

@@ -18,6 +18,13 @@ export interface Problem {
   locked?: readonly SolvableId[];
   /** Hard: never install these. */
   excluded?: readonly ExcludedSolvable[];
+  /**
+   * How many of a name's candidates (most preferred first) get variables when
+   * the search first reaches the name; the rest follow in growing blocks only
+   * if the search rules all of those out. Default 256. Tuning and tests only:
+   * the answer does not depend on it.
+   */
+  blockSize?: number;
   /** Give up after this many milliseconds of solving (provider time included). */
   timeoutMs?: number;
   /**
