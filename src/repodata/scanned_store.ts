@@ -319,7 +319,7 @@ export class ScannedStore implements RecordStore {
  *      (names + 1), then per record in group order key start, key end, value
  *      start, value end, version id, build id, subdir id, build number,
  *      dependency list; per dependency list its start (lists + 1) and its
- *      depends count; the dependency ids; f64 timestamps (records); u8
+ *      depends count; the dependency ids; padding to 8; f64 timestamps (records); u8
  *      section flags and u8 key flags (records each)
  *
  * The whole file is checked on open (about 46 bytes per record).
@@ -329,6 +329,22 @@ const VERSION = 2;
 const HEADER = 96;
 /** u32 arrays per record (key/value ranges, version, build, subdir, build number, dependency list). */
 const U32_PER_RECORD = 9;
+
+function align8(offset: number): number {
+  return offset + ((8 - (offset % 8)) % 8);
+}
+
+/**
+ * A typed array over `length` elements of `buf` at `offset`: a view when the
+ * memory is aligned for it (a file read into its own buffer is), else a copy.
+ */
+function viewOf<T extends Uint32Array | Float64Array>(make: (buffer: ArrayBuffer, byteOffset: number, length: number) => T, bytes: number, buf: Buffer, offset: number, length: number): T {
+  const at = buf.byteOffset + offset;
+  if (at % bytes === 0) return make(buf.buffer as ArrayBuffer, at, length);
+  const copy = make(new ArrayBuffer(length * bytes), 0, length);
+  Buffer.from(copy.buffer, 0, length * bytes).set(buf.subarray(offset, offset + length * bytes));
+  return copy;
+}
 
 function digest16(...parts: Uint8Array[]): Buffer {
   const h = createHash("sha1");
@@ -348,7 +364,8 @@ export function encodeOffsetsIndex(scan: RepodataScan, info: Readonly<Record<str
   const pad = (4 - ((HEADER + pre) % 4)) % 4;
   const arraysAt = HEADER + pre + pad;
   const u32Count = nameCount + 1 + U32_PER_RECORD * count + 2 * listCount + 1 + depCount;
-  const size = arraysAt + 4 * u32Count + 8 * count + 2 * count;
+  const timestampsAt = align8(arraysAt + 4 * u32Count);
+  const size = timestampsAt + 8 * count + 2 * count;
   const out = Buffer.alloc(size);
   MAGIC.copy(out, 0);
   out.writeUInt32LE(VERSION, 8);
@@ -381,7 +398,6 @@ export function encodeOffsetsIndex(scan: RepodataScan, info: Readonly<Record<str
     at += field.length;
   }
   Buffer.from(u32.buffer).copy(out, arraysAt);
-  const timestampsAt = arraysAt + 4 * u32Count;
   Buffer.from(keys.timestamp.buffer, keys.timestamp.byteOffset, 8 * count).copy(out, timestampsAt);
   const flagsAt = timestampsAt + 8 * count;
   for (let k = 0; k < count; k++) out[flagsAt + k] = scan.section[order[k]];
@@ -416,7 +432,8 @@ export function openOffsetsIndex(path: string, expected: SourceStamp): { scan: R
   const pad = (4 - ((HEADER + pre) % 4)) % 4;
   const arraysAt = HEADER + pre + pad;
   const u32Count = nameCount + 1 + U32_PER_RECORD * count + 2 * listCount + 1 + depCount;
-  if (arraysAt + 4 * u32Count + 10 * count !== buf.length) throw new BinaryCacheCorrupt("lengths do not add up");
+  const timestampsAt = align8(arraysAt + 4 * u32Count);
+  if (timestampsAt + 10 * count !== buf.length) throw new BinaryCacheCorrupt("lengths do not add up");
   let info: Record<string, unknown>;
   try {
     info = JSON.parse(buf.toString("utf8", HEADER, HEADER + infoLength)) as Record<string, unknown>;
@@ -426,9 +443,7 @@ export function openOffsetsIndex(path: string, expected: SourceStamp): { scan: R
   const names = nameCount === 0 ? [] : buf.toString("utf8", HEADER + infoLength, HEADER + infoLength + namesLength).split("\n");
   if (names.length !== nameCount) throw new BinaryCacheCorrupt("name count mismatch");
   const strings = buf.toString("utf8", HEADER + infoLength + namesLength, HEADER + pre).split("\n");
-  // Copy out of the file buffer: its offsets need not be aligned for typed array views.
-  const u32 = new Uint32Array(u32Count);
-  Buffer.from(u32.buffer).set(buf.subarray(arraysAt, arraysAt + 4 * u32Count));
+  const u32 = viewOf((b, o, l) => new Uint32Array(b, o, l), 4, buf, arraysAt, u32Count);
   const groupStart = u32.subarray(0, nameCount + 1);
   let at = nameCount + 1;
   const next = (length: number): Uint32Array => {
@@ -448,9 +463,7 @@ export function openOffsetsIndex(path: string, expected: SourceStamp): { scan: R
   const listStart = next(listCount + 1);
   const listDependsCount = next(listCount);
   const deps = next(depCount);
-  const timestampsAt = arraysAt + 4 * u32Count;
-  const timestamp = new Float64Array(count);
-  Buffer.from(timestamp.buffer).set(buf.subarray(timestampsAt, timestampsAt + 8 * count));
+  const timestamp = viewOf((b, o, l) => new Float64Array(b, o, l), 8, buf, timestampsAt, count);
   const flagsAt = timestampsAt + 8 * count;
   const order = new Uint32Array(count);
   for (let k = 0; k < count; k++) order[k] = k;

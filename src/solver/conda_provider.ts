@@ -453,8 +453,15 @@ export class CondaProvider implements DependencyProvider {
       if (all[i].depends.length === 0 || all[j].depends.length === 0) return 0;
       const a = (depInfos[i] ??= this.dependencyInfo(all[i]));
       const b = (depInfos[j] ??= this.dependencyInfo(all[j]));
-      return a === b ? 0 : this.compareDependencies(a, b, lowest, bothVersioned);
+      if (a === b) return 0;
+      // Builds share few distinct dependency lists, so the same pair is compared again and again.
+      let row = compared.get(a);
+      if (row === undefined) compared.set(a, (row = new Map()));
+      let c = row.get(b);
+      if (c === undefined) row.set(b, (c = this.compareDependencies(a, b, lowest, bothVersioned)));
+      return c;
     };
+    const compared = new Map<Map<string, _DependencyInfo>, Map<Map<string, _DependencyInfo>, number>>();
     // compareBuildKeys and compareCandidateTail over the arrays above.
     const byBuild = (i: number, j: number): number => (buildNumber[i] !== buildNumber[j] ? buildNumber[j] - buildNumber[i] : noarch[i] - noarch[j]);
     const byTail = (i: number, j: number): number => {
