@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { recordFromRepodata, redactUrl, type PackageRecord } from "../conda/index.js";
+import { BinaryCacheCorrupt } from "./binary_cache.js";
 import { RepodataError } from "./errors.js";
 import { scanRepodata } from "./scan.js";
 import { LightOrigin } from "./light_record.js";
@@ -139,9 +140,21 @@ export class LazySubdirIndex {
     const hit = this.lightMemo.get(name);
     if (hit !== undefined) return hit;
     const source = { channel: this.channel, subdir: this.subdir, downloadBaseUrl: this.downloadBaseUrl };
-    this.origin ??= new LightOrigin(store.recordKeys(), this.channel, this.subdir, this.downloadBaseUrl.replace(/\/+$/, ""), redactUrl(this.url), (slot) =>
-      store.fullRecord(slot, source),
-    );
+    const where = redactUrl(this.url);
+    this.origin ??= new LightOrigin(store.recordKeys(), this.channel, this.subdir, this.downloadBaseUrl.replace(/\/+$/, ""), where, (slot) => {
+      try {
+        return store.fullRecord(slot, source);
+      } catch (err) {
+        // Read after the index was opened, so it cannot be rebuilt under the solver's feet: say what to do.
+        if (!(err instanceof BinaryCacheCorrupt)) throw err;
+        throw new RepodataError("CG_REPODATA_CORRUPT", `The cached repodata of ${where} changed or vanished while it was in use (${err.message}).`, {
+          hint: "Run the command again; the cache is rebuilt from the channel.",
+          input: where,
+          url: where,
+          cause: err,
+        });
+      }
+    });
     const out = store.lightRecords(name, this.origin, (fn, raw) => this.share(recordFromRepodata(fn, raw, source)));
     this.lightMemo.set(name, out);
     return out;

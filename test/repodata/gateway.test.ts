@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { serveDirectory, type StaticServer } from "../../src/channel/index.js";
-import type { Channel } from "../../src/conda/index.js";
-import { RepodataError, RepodataGateway, type GatewayProgressEvent } from "../../src/repodata/index.js";
+import type { Channel, PackageRecord } from "../../src/conda/index.js";
+import { plainRecord, RepodataError, RepodataGateway, type GatewayProgressEvent } from "../../src/repodata/index.js";
+import { LightRecord } from "../../src/repodata/light_record.js";
 import { needsShared, sharedPath } from "../helpers/shared_data.js";
 import { folderContains, recordIdentities, referenceByName, tempDir } from "./_helpers.js";
 
@@ -570,6 +571,17 @@ describe("plain repodata.json cache (offsets index into the cached JSON)", { ski
           await copyFile(join(cacheDir, `${f}.new`), join(cacheDir, f));
         }
         assert.deepEqual(await again.records("python"), expected[names.indexOf("python")]);
+
+        // The solver's lookup over a warm cache: light records that hand out the same plain records.
+        const lookup = await new RepodataGateway({ cacheDir }).lookup({ channels: [httpChannel(server)], subdirs: ["linux-64"] });
+        if (lookup === undefined) throw new Error("a plain repodata.json cache answers synchronously");
+        let light = 0;
+        for (let i = 0; i < names.length; i++) {
+          const got: PackageRecord[] = lookup(names[i]);
+          light += got.filter((r) => r instanceof LightRecord).length;
+          assert.deepEqual(got.map(plainRecord), expected[i], names[i]);
+        }
+        assert.ok(light > 0.9 * expected.flat().length, `${light} light records`);
       } finally {
         await server.close();
       }

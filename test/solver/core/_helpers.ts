@@ -11,6 +11,8 @@ export interface ToyProblem {
   excluded?: [string, number, string][];
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Candidates per name that get variables first (see Problem.blockSize). */
+  blockSize?: number;
 }
 
 /** Solves a toy problem; `installed` is "name version" sorted, `explanation` the rendered conflict. */
@@ -29,6 +31,7 @@ export function solveToy(universe: ToyUniverse, toy: ToyProblem): {
     excluded: (toy.excluded ?? []).map(([n, v, reason]) => ({ solvable: provider.solvable(n, v), reason })),
     timeoutMs: toy.timeoutMs,
     signal: toy.signal,
+    blockSize: toy.blockSize,
   };
   const result = solve(provider, problem);
   return {

@@ -126,14 +126,20 @@ function causeHolds(cause: ConflictCause, installed: Set<SolvableId>): boolean {
   }
 }
 
-function crossCheck(count: number, seed: number, shape: Shape): { sat: number; unsat: number } {
+function crossCheck(count: number, seed: number, shape: Shape, blockSize?: number): { sat: number; unsat: number } {
   const random = seededRandom(seed);
   let sat = 0;
   let unsat = 0;
   for (let i = 0; i < count; i++) {
     const { universe, problem } = randomCase(random, shape);
     const context = `case ${i}: ${JSON.stringify({ universe, problem })}`;
-    const { provider, result, explanation } = solveToy(universe, problem);
+    const { provider, result, explanation, installed } = solveToy(universe, { ...problem, blockSize });
+    if (blockSize !== undefined) {
+      // Variables in blocks change how much is encoded, not the answer.
+      const whole = solveToy(universe, problem);
+      assert.equal(result.status, whole.result.status, `block size ${blockSize} changed the outcome; case ${i}`);
+      assert.deepEqual(installed, whole.installed, `block size ${blockSize} changed the answer; case ${i}`);
+    }
     const check = oracle(provider, problem);
     const validChoices = check.assignments.filter((c) => check.valid(c));
     if (result.status === "sat") {
@@ -179,3 +185,12 @@ test("random universes with many versions per name agree with brute force (60 ca
   const { sat, unsat } = crossCheck(60, 7, { minNames: 3, maxNames: 4, maxVersion: 7 });
   assert.ok(sat > 5 && unsat > 5, `sat ${sat}, unsat ${unsat}`);
 });
+
+for (const blockSize of [1, 2, 3]) {
+  test(`random universes agree with brute force when candidates get variables ${blockSize} at a time (tails expanded)`, () => {
+    const { sat, unsat } = crossCheck(60, 7 + blockSize, { minNames: 3, maxNames: 4, maxVersion: 7 }, blockSize);
+    assert.ok(sat > 5 && unsat > 5, `sat ${sat}, unsat ${unsat}`);
+    const small = crossCheck(100, 20261125 + blockSize, { minNames: 2, maxNames: 5, maxVersion: 3 }, blockSize);
+    assert.ok(small.sat > 10 && small.unsat > 10, `sat ${small.sat}, unsat ${small.unsat}`);
+  });
+}

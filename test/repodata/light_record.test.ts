@@ -1,0 +1,135 @@
+// The solver's light records (built from the keys kept in the offsets index)
+// against the records built from the JSON, on every real repodata file in
+// ../shared/data: every field the solver reads, and the plain record it hands
+// out, are the same.
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import type { PackageRecord } from "../../src/conda/index.js";
+import { plainRecord } from "../../src/repodata/index.js";
+import { LazySubdirIndex } from "../../src/repodata/lazy_index.js";
+import { LightRecord } from "../../src/repodata/light_record.js";
+import { extractRecordKeys } from "../../src/repodata/record_keys.js";
+import { scanRepodata } from "../../src/repodata/scan.js";
+import { encodeOffsetsIndex, memorySource, openOffsetsIndex, ScannedStore } from "../../src/repodata/scanned_store.js";
+import { SHARED_DATA, needsShared } from "../helpers/shared_data.js";
+import { tempDir } from "./_helpers.js";
+
+function walk(dir: string, out: string[] = []): string[] {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, e.name);
+    if (e.isDirectory()) walk(full, out);
+    else if (e.name.endsWith(".json")) out.push(full);
+  }
+  return out;
+}
+
+const SOURCE = { channel: "https://example.invalid/ch", subdir: "linux-64", url: "https://example.invalid/ch/linux-64" };
+
+/** Every field of PackageRecord, read through whatever getters the record has. */
+function fields(r: PackageRecord): Record<string, unknown> {
+  return {
+    name: r.name,
+    version: r.version,
+    build: r.build,
+    build_number: r.build_number,
+    subdir: r.subdir,
+    fn: r.fn,
+    url: r.url,
+    channel: r.channel,
+    depends: r.depends,
+    constrains: r.constrains,
+    track_features: r.track_features,
+    features: r.features,
+    noarch: r.noarch,
+    timestamp: r.timestamp,
+    md5: r.md5,
+    sha256: r.sha256,
+    size: r.size,
+    license: r.license,
+    license_family: r.license_family,
+    arch: r.arch,
+    platform: r.platform,
+    python_site_packages_path: r.python_site_packages_path,
+  };
+}
+
+test("light records from the offsets index equal the records parsed from the JSON, on every real repodata file", { skip: needsShared("channels") }, async () => {
+  const dir = await tempDir();
+  let files = 0;
+  let light = 0;
+  let full = 0;
+  let broken = 0;
+  try {
+    for (const path of walk(SHARED_DATA)) {
+      const bytes = readFileSync(path);
+      const scan = scanRepodata(bytes);
+      if (scan === undefined) continue; // not repodata, broken on purpose, or left to JSON.parse
+      let info: Record<string, unknown> = {};
+      if (scan.info !== undefined) {
+        try {
+          info = JSON.parse(bytes.toString("utf8", scan.info[0], scan.info[1])) as Record<string, unknown>;
+        } catch {
+          continue;
+        }
+      }
+      if (typeof info !== "object" || info === null || Array.isArray(info)) continue;
+      files++;
+      // Through the file format, as a warm cache opens it.
+      const stamp = { size: bytes.length, sha256: "ab".repeat(32) };
+      const indexPath = join(dir.path, `${files}.idx`);
+      const keys = extractRecordKeys(scan, memorySource(bytes));
+      writeFileSync(indexPath, encodeOffsetsIndex(scan, info, keys, stamp));
+      const opened = openOffsetsIndex(indexPath, stamp);
+      const warm = new LazySubdirIndex(new ScannedStore(opened.scan, opened.info, memorySource(bytes), path, false, opened.keys), SOURCE);
+      const cold = new LazySubdirIndex(new ScannedStore(scan, info, memorySource(bytes), path, true), SOURCE);
+      for (const name of cold.names()) {
+        let expected: PackageRecord[];
+        try {
+          expected = cold.records(name);
+        } catch {
+          // A record broken inside (a fixture): the light side reads it from its JSON and fails too.
+          assert.throws(() => warm.solverRecords(name), `${path}: ${name}`);
+          broken++;
+          continue;
+        }
+        const got = warm.solverRecords(name);
+        assert.equal(got.length, expected.length, `${path}: ${name}`);
+        got.forEach((r, i) => {
+          if (r instanceof LightRecord) light++;
+          else full++;
+          assert.deepEqual(fields(r), fields(expected[i]), `${path}: ${name} ${expected[i].fn}`);
+          assert.deepEqual(plainRecord(r), expected[i], `${path}: ${name} ${expected[i].fn}`);
+          assert.equal(JSON.stringify(r), JSON.stringify(expected[i]));
+        });
+      }
+    }
+  } finally {
+    await dir.remove();
+  }
+  console.log(`${files} files: ${light} light records, ${full} built from their JSON (track_features, legacy features, unusual file names), ${broken} broken names refused on both sides`);
+  assert.ok(files > 100 && light > 10 * full, `${files} files, ${light} light, ${full} full`);
+});
+
+test("a light record whose JSON no longer matches the index is refused with CG_REPODATA_CORRUPT", () => {
+  const json = Buffer.from(
+    JSON.stringify({
+      info: { subdir: "linux-64" },
+      packages: {
+        "a-1.0-0.tar.bz2": { name: "a", version: "1.0", build: "0", build_number: 0, depends: ["b >=2"], md5: "0".repeat(32), timestamp: 1700000000 },
+      },
+    }),
+  );
+  const scan = scanRepodata(json);
+  assert.ok(scan !== undefined);
+  const keys = extractRecordKeys(scan, memorySource(json));
+  // The same offsets over other bytes: the record there now says version 2.0.
+  const other = Buffer.from(json.toString("utf8").replace('"1.0"', '"2.0"'));
+  const store = new ScannedStore(scan, {}, memorySource(other), "test", false, keys);
+  const [record] = new LazySubdirIndex(store, SOURCE).solverRecords("a");
+  assert.ok(record instanceof LightRecord);
+  assert.equal(record.version, "1.0");
+  assert.deepEqual(record.depends, ["b >=2"]);
+  assert.throws(() => record.md5, (err: unknown) => err instanceof Error && "code" in err && err.code === "CG_REPODATA_CORRUPT");
+});
