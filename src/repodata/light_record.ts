@@ -45,7 +45,7 @@ const NO_FEATURES: string[] = Object.freeze([]) as unknown as string[];
 /**
  * A candidate for the solver built from the cached keys of its record
  * (RecordKeys) instead of its JSON: the fields the solver sorts and matches
- * on are plain properties, `depends` and `constrains` are decoded on first
+ * on come from the keys, `depends` and `constrains` are decoded on first
  * use (one array per distinct list, shared), and the rest (checksums,
  * size, license, url) is read from the JSON
  * the first time any of it is asked for. At scale a solve builds a few
@@ -60,11 +60,6 @@ export class LightRecord implements PackageRecord {
   version: string;
   build: string;
   build_number: number;
-  subdir: string;
-  channel: string;
-  track_features: string[];
-  timestamp: number | undefined;
-  noarch: "python" | "generic" | undefined;
   readonly #origin: LightOrigin;
   readonly #slot: number;
   /** What was decoded or read on demand. */
@@ -76,16 +71,34 @@ export class LightRecord implements PackageRecord {
     this.version = keys.strings[keys.version[slot]];
     this.build = keys.strings[keys.build[slot]];
     this.build_number = keys.buildNumber[slot];
-    const subdir = keys.subdir[slot];
-    this.subdir = subdir === 0 ? origin.subdir : keys.strings[subdir];
-    this.channel = origin.channel;
-    this.track_features = NO_FEATURES;
-    const timestamp = keys.timestamp[slot];
-    this.timestamp = timestamp === timestamp ? timestamp : undefined;
-    const flags = keys.flags[slot];
-    this.noarch = (flags & KEY_NOARCH_PYTHON) !== 0 ? "python" : (flags & KEY_NOARCH_GENERIC) !== 0 ? "generic" : undefined;
     this.#origin = origin;
     this.#slot = slot;
+  }
+
+  // Read from the keys on each use rather than copied into every instance:
+  // at scale the solver holds a few hundred thousand of these, and smaller
+  // objects are less for the garbage collector to copy.
+  get subdir(): string {
+    const id = this.#origin.keys.subdir[this.#slot];
+    return id === 0 ? this.#origin.subdir : this.#origin.keys.strings[id];
+  }
+
+  get channel(): string {
+    return this.#origin.channel;
+  }
+
+  get track_features(): string[] {
+    return NO_FEATURES;
+  }
+
+  get timestamp(): number | undefined {
+    const timestamp = this.#origin.keys.timestamp[this.#slot];
+    return timestamp === timestamp ? timestamp : undefined;
+  }
+
+  get noarch(): "python" | "generic" | undefined {
+    const flags = this.#origin.keys.flags[this.#slot];
+    return (flags & KEY_NOARCH_PYTHON) !== 0 ? "python" : (flags & KEY_NOARCH_GENERIC) !== 0 ? "generic" : undefined;
   }
 
   /** `name-version-build.conda` or `.tar.bz2`: the keys hold only records whose file name is that. */
