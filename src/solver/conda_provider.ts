@@ -113,9 +113,12 @@ export class CondaProvider implements DependencyProvider {
   /** Solvable id -> true for pseudo-candidates. */
   readonly pseudo: boolean[] = [];
   private readonly nameIds = new Map<string, NameId>();
-  private readonly solvableNames: NameId[] = [];
+  // Per solvable id, flat (hundreds of thousands of candidates at scale): its name, its position
+  // among its name's candidates, its version as a number (see `numericVersion`, NaN when none).
+  private solvableNames = new Int32Array(1024);
+  private rank = new Int32Array(1024);
+  private numericVersions = new Float64Array(1024).fill(NaN);
   private readonly nameCandidates: (SolvableId[] | undefined)[] = [];
-  private readonly rank: number[] = [];
   private readonly versionSets: _VersionSet[] = [];
   private readonly versionSetIds = new Map<string, VersionSetId>();
   private readonly dependencyCache: (Dependencies | undefined)[] = [];
@@ -340,12 +343,7 @@ export class CondaProvider implements DependencyProvider {
       const record = all[i];
       if (previous !== undefined && _isTarBz2Twin(record, previous)) continue;
       previous = record;
-      const s = this.records.length;
-      this.records.push(record);
-      this.numericVersions[s] = sorted.versions[i];
-      this.solvableNames.push(nameId);
-      this.rank.push(out.length);
-      out.push(s);
+      out.push(this.addSolvable(record, nameId, out.length, sorted.versions[i]));
     }
     return out;
   }
@@ -372,8 +370,7 @@ export class CondaProvider implements DependencyProvider {
       track_features: [name.slice(0, -1)],
     });
     this.pseudo[s] = true;
-    this.solvableNames.push(this.nameId(name));
-    this.rank.push(0);
+    this.setSolvable(s, this.nameId(name), 0, NaN);
     return [s];
   }
 
@@ -392,8 +389,32 @@ export class CondaProvider implements DependencyProvider {
     return this.parseVersion(this.records[solvable].version);
   }
 
-  /** Per solvable: its version as a number (see `numericVersion`), NaN when it has none. */
-  private readonly numericVersions: number[] = [];
+  /** A new solvable for `record`. */
+  private addSolvable(record: PackageRecord, name: NameId, rank: number, version: number): SolvableId {
+    const s = this.records.length;
+    this.records.push(record);
+    this.setSolvable(s, name, rank, version);
+    return s;
+  }
+
+  private setSolvable(s: SolvableId, name: NameId, rank: number, version: number): void {
+    if (s >= this.rank.length) {
+      let size = this.rank.length * 2;
+      while (size <= s) size *= 2;
+      const names = new Int32Array(size);
+      names.set(this.solvableNames);
+      this.solvableNames = names;
+      const ranks = new Int32Array(size);
+      ranks.set(this.rank);
+      this.rank = ranks;
+      const versions = new Float64Array(size).fill(NaN);
+      versions.set(this.numericVersions);
+      this.numericVersions = versions;
+    }
+    this.solvableNames[s] = name;
+    this.rank[s] = rank;
+    this.numericVersions[s] = version;
+  }
 
   /**
    * Record indexes in preference order: the order `compareCandidateKeys`,
@@ -652,8 +673,7 @@ export class CondaProvider implements DependencyProvider {
         track_features: [],
       });
       this.pseudo[s] = true;
-      this.solvableNames.push(name);
-      this.rank.push(out.length);
+      this.setSolvable(s, name, out.length, NaN);
       this.pseudoTarget[s] = this.restrictedVersionSet(spec, real);
       out.push(s);
     }

@@ -78,6 +78,7 @@ const PAIRWISE_LIMIT = 5;
 const COUNT_CAP = 64;
 /** Candidates of a name that get variables when it is first touched (see Laziness). */
 const DEFAULT_BLOCK_SIZE = 256;
+const EMPTY = new Int32Array(0);
 
 const KIND_ROOT_REQUIRES = 1;
 const KIND_REQUIRES = 2;
@@ -204,8 +205,6 @@ export class _PackageEncoding {
   private rootReqs: number[] = [];
   /** Per owner variable: its requirements, in the order they were added. */
   private ownerReqs: Array<number[] | undefined> = [];
-  /** Requirements added while their owner may already be installed: `decide` takes them into `open`. */
-  private pendingReqs: number[] = [];
 
   private readonly favored: Set<SolvableId>;
   private readonly locked: Set<SolvableId>;
@@ -253,6 +252,32 @@ export class _PackageEncoding {
    * matching candidates with variables, and the tail when more match beyond.
    */
   private addRequires(owner: number, vs: VersionSetId): void {
+    const req = this.reqCandidates.length;
+    this.reqCandidates.push(EMPTY);
+    this.reqName.push(-1);
+    this.reqTailCount.push(0);
+    this.reqTailVar.push(-1);
+    this.reqOwner.push(owner);
+    this.reqVersionSet.push(vs);
+    this.reqSkip.push(0);
+    this.reqSkipLevel.push(0);
+    this.reqSkipStamp.push(0);
+    if (owner < 0) this.rootReqs.push(req);
+    else (this.ownerReqs[owner] ??= []).push(req);
+    this.encodeRequires(req);
+  }
+
+  /**
+   * Adds the clause of requirement `req` over the candidates that have
+   * variables now, and points the requirement at them. After a tail
+   * expansion the requirement keeps its id, and so its place in the
+   * heuristic's order; its candidates only grow (the old ones are a prefix
+   * of the new ones, so the false prefix it remembers stays valid), and the
+   * clause it had before stays, implied by the new one and harmless.
+   */
+  private encodeRequires(req: number): void {
+    const owner = this.reqOwner[req];
+    const vs = this.reqVersionSet[req];
     const split = this.splitOf(vs);
     const state = split.state;
     const { matching } = split;
@@ -270,18 +295,10 @@ export class _PackageEncoding {
     if (tailCount > 0) lits[at++] = 2 * state.tail;
     if (owner < 0) this.add(lits, KIND_ROOT_REQUIRES, -1, vs, -1);
     else this.add(lits, KIND_REQUIRES, this.varSolvable[owner], vs, -1);
-    const req = this.reqCandidates.length;
-    this.reqCandidates.push(candidates);
-    this.reqName.push(state.index);
-    this.reqTailCount.push(tailCount);
-    this.reqTailVar.push(tailCount > 0 ? state.tail : -1);
-    this.reqOwner.push(owner);
-    this.reqVersionSet.push(vs);
-    this.reqSkip.push(0);
-    this.reqSkipLevel.push(0);
-    this.reqSkipStamp.push(0);
-    if (owner < 0) this.rootReqs.push(req);
-    else (this.ownerReqs[owner] ??= []).push(req);
+    this.reqCandidates[req] = candidates;
+    this.reqName[req] = state.index;
+    this.reqTailCount[req] = tailCount;
+    this.reqTailVar[req] = tailCount > 0 ? state.tail : -1;
     if (tailCount > 0) state.tailRequires.push(req);
   }
 
@@ -491,11 +508,7 @@ export class _PackageEncoding {
     this.materialise(state, Math.min(n, state.materialised + Math.max(this.blockSize, state.materialised)));
     const requires = state.tailRequires;
     state.tailRequires = [];
-    for (const req of requires) {
-      const owner = this.reqOwner[req];
-      this.addRequires(owner, this.reqVersionSet[req]);
-      this.pendingReqs.push(this.reqCandidates.length - 1);
-    }
+    for (const req of requires) this.encodeRequires(req);
   }
 
   /** A version set's matching and other candidates, by position in its name's list (computed once). */
@@ -580,7 +593,6 @@ export class _PackageEncoding {
       for (let k = 0; k < this.installedCount; k++) {
         for (const r of this.ownerReqs[this.installedVar[k]] as number[]) open[openCount++] = r;
       }
-      this.pendingReqs.length = 0;
     }
     for (let i = keep; i < engine.trailLen; i++) {
       const lit = trail[i];
@@ -595,13 +607,7 @@ export class _PackageEncoding {
       this.installedVar[this.installedCount++] = v;
       for (const r of reqs) open[openCount++] = r;
     }
-    // Requirements a tail expansion added again for an owner installed before (or the root's);
-    // an owner the scan above reached has them already, and a second copy in `open` is harmless.
-    for (const r of this.pendingReqs) {
-      const owner = this.reqOwner[r];
-      if (owner < 0 || engine.value(2 * owner) === 1) open[openCount++] = r;
-    }
-    this.pendingReqs.length = 0;
+
     this.scannedTrail = engine.trailLen;
     engine.trailLowWater = engine.trailLen;
 
@@ -643,8 +649,9 @@ export class _PackageEncoding {
         }
         possible++;
       }
-      // Matching candidates in the tail count too (they have no variable, so none is ruled out yet).
-      if (this.reqTailCount[i] > 0 && engine.value(2 * this.reqTailVar[i]) !== -1) possible += this.reqTailCount[i];
+      // Matching candidates in the tail count too (they have no variable, so none is ruled out yet),
+      // up to the best so far, as if the loop above had gone on through them.
+      if (this.reqTailCount[i] > 0 && engine.value(2 * this.reqTailVar[i]) !== -1) possible = Math.min(bestCount, possible + this.reqTailCount[i]);
       if (first >= 0 && (possible < bestCount || best < 0)) {
         best = first;
         bestCount = possible;

@@ -22,7 +22,8 @@ export interface Problem {
    * How many of a name's candidates (most preferred first) get variables when
    * the search first reaches the name; the rest follow in growing blocks only
    * if the search rules all of those out. Default 256. Tuning and tests only:
-   * the answer does not depend on it.
+   * it changes how much is encoded and the path of the search, and tests
+   * check that the answer stays the same.
    */
   blockSize?: number;
   /** Give up after this many milliseconds of solving (provider time included). */
