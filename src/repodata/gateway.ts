@@ -34,6 +34,14 @@ export interface RepodataGatewayOptions {
   retries?: number;
   /** First back-off delay in ms; default 250. */
   retryDelayMs?: number;
+  /**
+   * Repodata JSON of at least this many bytes gets its records' solver keys
+   * in the cache (see RecordKeys): writing them costs a parse of every record
+   * once, and saves a solve on the cache from parsing the records it reaches.
+   * Default 8 MiB: the large channels (conda-forge, bioconda), where a solve
+   * reaches hundreds of thousands of records. Smaller JSON is parsed per name.
+   */
+  recordKeysMinBytes?: number;
 }
 
 /** The packages of one channel subdir, loaded per name on demand. */
@@ -69,6 +77,7 @@ const PROBE_ORDER: readonly Candidate[] = ["shards", "zst", "bz2", "json"];
 const SHARD_CONCURRENCY = 16;
 /** Below this JSON size scanning the JSON is as fast as opening an offsets index, so none is written. */
 const BINARY_CACHE_MIN_BYTES = 64 * 1024;
+const RECORD_KEYS_MIN_BYTES = 8 * 2 ** 20;
 
 function candidateFile(candidate: Candidate): string {
   return candidate === "shards" ? SHARD_INDEX_FILE : VARIANT_FILES[candidate];
@@ -510,7 +519,8 @@ export class RepodataGateway {
   private async writeOffsets(entry: CacheEntry, store: RecordStore, stamp: { size: number; sha256: string }): Promise<void> {
     if (stamp.size < BINARY_CACHE_MIN_BYTES || !(store instanceof ScannedStore)) return;
     try {
-      await writeAtomic(entry.indexPath, encodeOffsetsIndex(store.scan, store.info, store.recordKeys(), stamp));
+      const keys = stamp.size >= (this.options.recordKeysMinBytes ?? RECORD_KEYS_MIN_BYTES) ? store.recordKeys() : undefined;
+      await writeAtomic(entry.indexPath, encodeOffsetsIndex(store.scan, store.info, keys, stamp));
     } catch {
       // ignored on purpose, see above
     }

@@ -322,7 +322,10 @@ export class ScannedStore implements RecordStore {
  *      depends count; the dependency ids; padding to 8; f64 timestamps (records); u8
  *      section flags and u8 key flags (records each)
  *
- * The whole file is checked on open (about 46 bytes per record).
+ * Without keys (JSON below the gateway's `recordKeysMinBytes`) the list
+ * count is 0 and the strings, key arrays, lists, ids and timestamps are left
+ * out. The whole file is checked on open (17 bytes per record without keys,
+ * about 46 with).
  */
 const MAGIC = Buffer.from([0x43, 0x47, 0x53, 0x49, 0x44, 0x58, 0x00, 0x01]);
 const VERSION = 2;
@@ -352,20 +355,18 @@ function digest16(...parts: Uint8Array[]): Buffer {
   return h.digest().subarray(0, 16);
 }
 
-export function encodeOffsetsIndex(scan: RepodataScan, info: Readonly<Record<string, unknown>>, keys: RecordKeys, source: SourceStamp): Buffer {
+export function encodeOffsetsIndex(scan: RepodataScan, info: Readonly<Record<string, unknown>>, keys: RecordKeys | undefined, source: SourceStamp): Buffer {
   const infoBytes = Buffer.from(JSON.stringify(info), "utf8");
   const nameBytes = Buffer.from(scan.names.join("\n"), "utf8");
-  const stringBytes = Buffer.from(keys.strings.join("\n"), "utf8");
+  const stringBytes = keys === undefined ? Buffer.alloc(0) : Buffer.from(keys.strings.join("\n"), "utf8");
   const count = scan.recordCount;
   const nameCount = scan.names.length;
-  const depCount = keys.deps.length;
-  const listCount = keys.listDependsCount.length;
+  const depCount = keys?.deps.length ?? 0;
+  const listCount = keys?.listDependsCount.length ?? 0;
   const pre = infoBytes.length + nameBytes.length + stringBytes.length;
   const pad = (4 - ((HEADER + pre) % 4)) % 4;
   const arraysAt = HEADER + pre + pad;
-  const u32Count = nameCount + 1 + U32_PER_RECORD * count + 2 * listCount + 1 + depCount;
-  const timestampsAt = align8(arraysAt + 4 * u32Count);
-  const size = timestampsAt + 8 * count + 2 * count;
+  const { u32Count, timestampsAt, size } = layout(arraysAt, nameCount, count, listCount, depCount);
   const out = Buffer.alloc(size);
   MAGIC.copy(out, 0);
   out.writeUInt32LE(VERSION, 8);
@@ -389,25 +390,43 @@ export function encodeOffsetsIndex(scan: RepodataScan, info: Readonly<Record<str
     for (let k = 0; k < count; k++) u32[at + k] = field[order[k]];
     at += count;
   }
-  for (const field of [keys.version, keys.build, keys.subdir, new Uint32Array(keys.buildNumber.buffer, keys.buildNumber.byteOffset, count), keys.depList]) {
-    u32.set(field.subarray(0, count), at);
-    at += count;
-  }
-  for (const field of [keys.listStart, keys.listDependsCount, keys.deps]) {
-    u32.set(field, at);
-    at += field.length;
+  if (keys !== undefined) {
+    for (const field of [keys.version, keys.build, keys.subdir, new Uint32Array(keys.buildNumber.buffer, keys.buildNumber.byteOffset, count), keys.depList]) {
+      u32.set(field.subarray(0, count), at);
+      at += count;
+    }
+    for (const field of [keys.listStart, keys.listDependsCount, keys.deps]) {
+      u32.set(field, at);
+      at += field.length;
+    }
   }
   Buffer.from(u32.buffer).copy(out, arraysAt);
-  Buffer.from(keys.timestamp.buffer, keys.timestamp.byteOffset, 8 * count).copy(out, timestampsAt);
-  const flagsAt = timestampsAt + 8 * count;
+  let flagsAt = timestampsAt;
+  if (keys !== undefined) {
+    Buffer.from(keys.timestamp.buffer, keys.timestamp.byteOffset, 8 * count).copy(out, timestampsAt);
+    flagsAt += 8 * count;
+  }
   for (let k = 0; k < count; k++) out[flagsAt + k] = scan.section[order[k]];
-  Buffer.from(keys.flags.buffer, keys.flags.byteOffset, count).copy(out, flagsAt + count);
+  if (keys !== undefined) Buffer.from(keys.flags.buffer, keys.flags.byteOffset, count).copy(out, flagsAt + count);
   digest16(out.subarray(0, 80), out.subarray(HEADER)).copy(out, 80);
   return out;
 }
 
+/**
+ * Where the parts after the string tables lie. Without keys (list count 0:
+ * with keys there is always the empty list) only the group table, the four
+ * range arrays and the section flags are there.
+ */
+function layout(arraysAt: number, nameCount: number, count: number, listCount: number, depCount: number): { u32Count: number; timestampsAt: number; size: number } {
+  const withKeys = listCount > 0;
+  const u32Count = nameCount + 1 + (withKeys ? U32_PER_RECORD * count + 2 * listCount + 1 + depCount : 4 * count);
+  const timestampsAt = withKeys ? align8(arraysAt + 4 * u32Count) : arraysAt + 4 * u32Count;
+  const size = timestampsAt + (withKeys ? 10 * count : count);
+  return { u32Count, timestampsAt, size };
+}
+
 /** Opens an offsets index pinned to `expected`; BinaryCacheCorrupt when absent, damaged, of another format or built from other JSON. */
-export function openOffsetsIndex(path: string, expected: SourceStamp): { scan: RepodataScan; info: Record<string, unknown>; keys: RecordKeys } {
+export function openOffsetsIndex(path: string, expected: SourceStamp): { scan: RepodataScan; info: Record<string, unknown>; keys: RecordKeys | undefined } {
   let buf: Buffer;
   try {
     buf = readFileSync(path);
@@ -431,9 +450,8 @@ export function openOffsetsIndex(path: string, expected: SourceStamp): { scan: R
   const pre = infoLength + namesLength + stringsLength;
   const pad = (4 - ((HEADER + pre) % 4)) % 4;
   const arraysAt = HEADER + pre + pad;
-  const u32Count = nameCount + 1 + U32_PER_RECORD * count + 2 * listCount + 1 + depCount;
-  const timestampsAt = align8(arraysAt + 4 * u32Count);
-  if (timestampsAt + 10 * count !== buf.length) throw new BinaryCacheCorrupt("lengths do not add up");
+  const { u32Count, timestampsAt, size } = layout(arraysAt, nameCount, count, listCount, depCount);
+  if (size !== buf.length) throw new BinaryCacheCorrupt("lengths do not add up");
   let info: Record<string, unknown>;
   try {
     info = JSON.parse(buf.toString("utf8", HEADER, HEADER + infoLength)) as Record<string, unknown>;
@@ -442,7 +460,6 @@ export function openOffsetsIndex(path: string, expected: SourceStamp): { scan: R
   }
   const names = nameCount === 0 ? [] : buf.toString("utf8", HEADER + infoLength, HEADER + infoLength + namesLength).split("\n");
   if (names.length !== nameCount) throw new BinaryCacheCorrupt("name count mismatch");
-  const strings = buf.toString("utf8", HEADER + infoLength + namesLength, HEADER + pre).split("\n");
   const u32 = viewOf((b, o, l) => new Uint32Array(b, o, l), 4, buf, arraysAt, u32Count);
   const groupStart = u32.subarray(0, nameCount + 1);
   let at = nameCount + 1;
@@ -455,16 +472,8 @@ export function openOffsetsIndex(path: string, expected: SourceStamp): { scan: R
   const keyEnd = next(count);
   const valStart = next(count);
   const valEnd = next(count);
-  const version = next(count);
-  const build = next(count);
-  const subdir = next(count);
-  const buildNumber = next(count);
-  const depList = next(count);
-  const listStart = next(listCount + 1);
-  const listDependsCount = next(listCount);
-  const deps = next(depCount);
-  const timestamp = viewOf((b, o, l) => new Float64Array(b, o, l), 8, buf, timestampsAt, count);
-  const flagsAt = timestampsAt + 8 * count;
+  const withKeys = listCount > 0;
+  const flagsAt = withKeys ? timestampsAt + 8 * count : timestampsAt;
   const order = new Uint32Array(count);
   for (let k = 0; k < count; k++) order[k] = k;
   const scan: RepodataScan = {
@@ -479,24 +488,36 @@ export function openOffsetsIndex(path: string, expected: SourceStamp): { scan: R
     order,
     groupStart,
   };
+  if (groupStart[nameCount] !== count) throw new BinaryCacheCorrupt("group table does not cover the records");
+  for (let k = 0; k < count; k++) {
+    if (scan.valEnd[k] > expected.size || scan.keyStart[k] === 0 || scan.keyStart[k] > scan.keyEnd[k] || scan.valStart[k] >= scan.valEnd[k]) {
+      throw new BinaryCacheCorrupt("a record range lies outside the JSON");
+    }
+  }
+  if (!withKeys) return { scan, info, keys: undefined };
+  const strings = buf.toString("utf8", HEADER + infoLength + namesLength, HEADER + pre).split("\n");
+  const version = next(count);
+  const build = next(count);
+  const subdir = next(count);
+  const buildNumber = next(count);
+  const depList = next(count);
+  const listStart = next(listCount + 1);
+  const listDependsCount = next(listCount);
+  const deps = next(depCount);
   const keys: RecordKeys = {
     strings,
     version,
     build,
     subdir,
     buildNumber: new Int32Array(buildNumber.buffer, buildNumber.byteOffset, count),
-    timestamp,
+    timestamp: viewOf((b, o, l) => new Float64Array(b, o, l), 8, buf, timestampsAt, count),
     flags: Uint8Array.from(buf.subarray(flagsAt + count, flagsAt + 2 * count)),
     depList,
     listStart,
     listDependsCount,
     deps,
   };
-  if (groupStart[nameCount] !== count) throw new BinaryCacheCorrupt("group table does not cover the records");
   for (let k = 0; k < count; k++) {
-    if (scan.valEnd[k] > expected.size || scan.keyStart[k] === 0 || scan.keyStart[k] > scan.keyEnd[k] || scan.valStart[k] >= scan.valEnd[k]) {
-      throw new BinaryCacheCorrupt("a record range lies outside the JSON");
-    }
     if (version[k] >= strings.length || build[k] >= strings.length || subdir[k] >= strings.length || depList[k] >= listCount) {
       throw new BinaryCacheCorrupt("a record's keys lie outside the index");
     }

@@ -133,3 +133,26 @@ test("a light record whose JSON no longer matches the index is refused with CG_R
   assert.deepEqual(record.depends, ["b >=2"]);
   assert.throws(() => record.md5, (err: unknown) => err instanceof Error && "code" in err && err.code === "CG_REPODATA_CORRUPT");
 });
+
+test("an offsets index without keys opens without them, and the solver then gets the records parsed from the JSON", { skip: needsShared("channels/conda-forge-py39") }, async () => {
+  const dir = await tempDir();
+  try {
+    const bytes = readFileSync(join(SHARED_DATA, "channels/conda-forge-py39/noarch/repodata.json"));
+    const scan = scanRepodata(bytes);
+    assert.ok(scan !== undefined);
+    const stamp = { size: bytes.length, sha256: "cd".repeat(32) };
+    const path = join(dir.path, "plain.idx");
+    writeFileSync(path, encodeOffsetsIndex(scan, {}, undefined, stamp));
+    const opened = openOffsetsIndex(path, stamp);
+    assert.equal(opened.keys, undefined);
+    assert.deepEqual(opened.scan.names, scan.names);
+    const index = new LazySubdirIndex(new ScannedStore(opened.scan, opened.info, memorySource(bytes), path, false), SOURCE);
+    for (const name of index.names()) {
+      const got = index.solverRecords(name);
+      assert.ok(got.every((r) => !(r instanceof LightRecord)), name);
+      assert.deepEqual(got, index.records(name), name);
+    }
+  } finally {
+    await dir.remove();
+  }
+});
