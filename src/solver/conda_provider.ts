@@ -468,7 +468,15 @@ export class CondaProvider implements DependencyProvider {
       versionKeys.set(text, key);
       return key;
     };
-    const keyAt = (i: number): CandidateKey => (keys[i] ??= candidateKey(all[i], channel[i], this.activeFeatures, versionKeyOf(all[i].version)));
+    const keyAt = (i: number): CandidateKey => {
+      let key = keys[i];
+      if (key === undefined) {
+        key = keys[i] = candidateKey(all[i], channel[i], this.activeFeatures, versionKeyOf(all[i].version));
+        // Parsed once per version text (builds of one version share it), not once per record.
+        if (key.versionKey === undefined) key.version = this.parseVersion(key.versionText) ?? null;
+      }
+      return key;
+    };
     const depInfos: (Map<string, _DependencyInfo> | undefined)[] = new Array<Map<string, _DependencyInfo> | undefined>(n);
     const byDependencies = (i: number, j: number, bothVersioned: boolean): number => {
       if (all[i].depends.length === 0 || all[j].depends.length === 0) return 0;

@@ -9,11 +9,12 @@
  *
  * Clause kinds (A, B, C are "this candidate is installed"):
  * - root requires V:     (B1 ∨ … ∨ Bn)          Bi = candidates matching V, most preferred first
- * - requires V (of A):   (¬A ∨ B1 ∨ … ∨ Bn)     added when A first becomes true
+ * - requires V (of A):   (¬A ∨ B1 ∨ … ∨ Bn)     added when A first becomes true (Bi with variables,
+ *                        and the name's tail T when more match beyond them, see below)
  * - root constrains V:   (¬C)                    for every candidate C of V's name not matching V
  * - constrains V (of A): (¬A ∨ ¬XV)              added with A, where XV = "a candidate of V's name
  *                        that V rules out is installed", one per version set, shared by every
- *                        owner of the constraint (hundreds of builds constrain the same spec):
+ *                        owner of the constraint (hundreds of builds constrain the same spec)
  * - ruled out by V:      (¬C ∨ XV)               for every C of V's name not matching V
  * - forbid multiple:     at most one candidate of a name. Up to PAIRWISE_LIMIT candidates:
  *                        (¬Bi ∨ ¬Bj) for each pair. Above: a sequential counter with
@@ -43,8 +44,8 @@
  * with variables and satisfies the full clauses. At scale (100k candidates
  * of one name, of which the search needs the first few) this keeps the
  * encoding to the part of each name the search reaches. A solvable's
- * dependencies are asked for only when it first becomes true, or just before the heuristic would
- * decide it (so that a candidate whose dependencies are already impossible,
+ * dependencies are asked for only when it first becomes true, or just
+ * before the heuristic would decide it (so that a candidate whose dependencies are already impossible,
  * e.g. a build for another interpreter, is ruled out by propagation instead
  * of a conflict). An unassigned candidate at the end is not installed, which
  * satisfies every clause it heads, so the clauses never generated cannot be
@@ -79,6 +80,13 @@ const COUNT_CAP = 64;
 /** Candidates of a name that get variables when it is first touched (see Laziness). */
 const DEFAULT_BLOCK_SIZE = 256;
 const EMPTY = new Int32Array(0);
+
+/** A copy of `old` in a larger array of `size` entries. */
+function widen(old: Int32Array<ArrayBuffer>, size: number): Int32Array<ArrayBuffer> {
+  const next = new Int32Array(size);
+  next.set(old);
+  return next;
+}
 
 const KIND_ROOT_REQUIRES = 1;
 const KIND_REQUIRES = 2;
@@ -151,14 +159,9 @@ export class _PackageEncoding {
     if (needed <= this.varSolvable.length) return;
     let size = this.varSolvable.length * 2;
     while (size < needed) size *= 2;
-    const widen = (old: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
-      const next = new Int32Array(size);
-      next.set(old);
-      return next;
-    };
-    this.varSolvable = widen(this.varSolvable);
-    this.varName = widen(this.varName);
-    this.varTail = widen(this.varTail);
+    this.varSolvable = widen(this.varSolvable, size);
+    this.varName = widen(this.varName, size);
+    this.varTail = widen(this.varTail, size);
   }
   /** Per name index: a candidate seen true on the trail (valid while it stays true). */
   private nameTrue: number[] = [];
@@ -178,14 +181,9 @@ export class _PackageEncoding {
     const kind = new Int8Array(size);
     kind.set(this.kind);
     this.kind = kind;
-    const widen = (old: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
-      const next = new Int32Array(size);
-      next.set(old);
-      return next;
-    };
-    this.dataA = widen(this.dataA);
-    this.dataB = widen(this.dataB);
-    this.dataC = widen(this.dataC);
+    this.dataA = widen(this.dataA, size);
+    this.dataB = widen(this.dataB, size);
+    this.dataC = widen(this.dataC, size);
   }
   private reasons: string[] = [];
 
