@@ -390,7 +390,7 @@ function scaleSection(scale: ScaleResult): string[] {
       "Each solve runs in its own child process after one untimed warm-up solve of the same request on the real channel (JIT and WebAssembly tier-up); " +
       "time = repodata load over HTTP + solve; peak memory = the child's maxRSS (the whole process, warm-up included: Node, and for the peer its WebAssembly memory). " +
       "Ours (cold cache) = an empty cache folder: download, scan, write the cache and the offsets index, solve. " +
-      "Ours (warm cache) = a cache folder that an untimed solve in an earlier child process filled: the server answers 304, the offsets index with the records' solver keys is opened, and only the records a solve returns are read from the cached JSON (what a user sees on the next solve). " +
+      "Ours (warm cache) = a cache folder that an untimed solve in an earlier child process filled: the server answers 304 and the offsets index is opened; for JSON of 8 MiB or more it holds the records' solver keys, and only the records a solve returns are read from the cached JSON, else the records of each name the search reaches are parsed from it (what a user sees on the next solve). " +
       `Median of ${SCALE_RUNS} child runs each (a crash is not repeated).`,
     "",
     "| channel | records | solver | ms | vs real-size, same cache state | vs real-size cold (target < 5x at >= 500k) | peak RSS MiB | packages | ours: load + solve ms |",
