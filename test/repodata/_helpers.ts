@@ -1,4 +1,5 @@
 // Shared helpers of the repodata tests: temp folders, real-data comparisons.
+import { readdirSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +8,16 @@ import type { PackageRecord } from "../../src/conda/index.js";
 export async function tempDir(prefix = "cg-repodata-"): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** Every `.json` file under `dir`, recursively (the real repodata in ../shared/data among them). */
+export function jsonFilesUnder(dir: string, out: string[] = []): string[] {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, e.name);
+    if (e.isDirectory()) jsonFilesUnder(full, out);
+    else if (e.name.endsWith(".json")) out.push(full);
+  }
+  return out;
 }
 
 /** Records of every name of a repodata.json, straight from one JSON.parse: the reference the lazy index must match. */

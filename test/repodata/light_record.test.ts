@@ -3,7 +3,7 @@
 // ../shared/data: every field the solver reads, and the plain record it hands
 // out, are the same.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { PackageRecord } from "../../src/conda/index.js";
@@ -14,16 +14,7 @@ import { extractRecordKeys } from "../../src/repodata/record_keys.js";
 import { scanRepodata } from "../../src/repodata/scan.js";
 import { encodeOffsetsIndex, memorySource, openOffsetsIndex, ScannedStore } from "../../src/repodata/scanned_store.js";
 import { SHARED_DATA, needsShared } from "../helpers/shared_data.js";
-import { tempDir } from "./_helpers.js";
-
-function walk(dir: string, out: string[] = []): string[] {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, e.name);
-    if (e.isDirectory()) walk(full, out);
-    else if (e.name.endsWith(".json")) out.push(full);
-  }
-  return out;
-}
+import { jsonFilesUnder, tempDir } from "./_helpers.js";
 
 const SOURCE = { channel: "https://example.invalid/ch", subdir: "linux-64", url: "https://example.invalid/ch/linux-64" };
 
@@ -62,7 +53,7 @@ test("light records from the offsets index equal the records parsed from the JSO
   let full = 0;
   let broken = 0;
   try {
-    for (const path of walk(SHARED_DATA)) {
+    for (const path of jsonFilesUnder(SHARED_DATA)) {
       const bytes = readFileSync(path);
       const scan = scanRepodata(bytes);
       if (scan === undefined) continue; // not repodata, broken on purpose, or left to JSON.parse

@@ -2,20 +2,11 @@
 // ../shared/data: same names in the same order, and each record's slice
 // parses to the same object under the same file name.
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { decodeJsonString, scanRepodata } from "../../src/repodata/scan.js";
 import { SHARED_DATA, needsShared } from "../helpers/shared_data.js";
-
-function walk(dir: string, out: string[] = []): string[] {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const full = join(dir, e.name);
-    if (e.isDirectory()) walk(full, out);
-    else if (e.name.endsWith(".json")) out.push(full);
-  }
-  return out;
-}
+import { jsonFilesUnder } from "./_helpers.js";
 
 type Doc = { packages?: Record<string, { name?: unknown }>; "packages.conda"?: Record<string, { name?: unknown }> };
 
@@ -23,7 +14,7 @@ test("the repodata scanner agrees with JSON.parse on every real repodata file", 
   let files = 0;
   let records = 0;
   let declined = 0;
-  for (const path of walk(SHARED_DATA)) {
+  for (const path of jsonFilesUnder(SHARED_DATA)) {
     const bytes = readFileSync(path);
     let doc: Doc;
     try {
