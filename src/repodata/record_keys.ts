@@ -36,8 +36,9 @@ export interface RecordKeys {
 /**
  * The record must be built from its JSON: its file name is not
  * `name-version-build.ext`, it has track_features or legacy features, a
- * build number out of range, a non-string version or build, or did not
- * parse (then reading it reports the error).
+ * build number out of range, a non-string version or build, an empty
+ * subdir (id 0 means "none"), or did not parse (then reading it reports
+ * the error).
  */
 export const KEY_FULL = 1;
 export const KEY_NOARCH_PYTHON = 2;
@@ -121,7 +122,7 @@ export function extractRecordKeys(scan: RepodataScan, bytes: ByteSource): Record
         typeof b !== "string" ||
         !plain(v) ||
         !plain(b) ||
-        (typeof sd === "string" && !plain(sd)) ||
+        (typeof sd === "string" && (sd === "" || !plain(sd))) ||
         (typeof bn === "number" && !(Number.isInteger(bn) && bn >= 0 && bn <= INT32_MAX)) ||
         parseFeatureList(raw.track_features).length > 0 ||
         (typeof raw.features === "string" && raw.features !== "") ||

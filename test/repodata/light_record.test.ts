@@ -147,3 +147,25 @@ test("an offsets index without keys opens without them, and the solver then gets
     await dir.remove();
   }
 });
+
+test("records the keys cannot describe exactly are built from their JSON", () => {
+  const records: Record<string, Record<string, unknown>> = {
+    "plain-1.0-0.tar.bz2": { name: "plain", version: "1.0", build: "0", build_number: 0, depends: [] },
+    "emptysubdir-1.0-0.tar.bz2": { name: "emptysubdir", version: "1.0", build: "0", build_number: 0, subdir: "" },
+    "tracked-1.0-0.tar.bz2": { name: "tracked", version: "1.0", build: "0", build_number: 0, track_features: "mkl" },
+    "other-name.tar.bz2": { name: "renamed", version: "1.0", build: "0", build_number: 0 },
+    "bignumber-1.0-0.tar.bz2": { name: "bignumber", version: "1.0", build: "0", build_number: 2 ** 40 },
+    "numeric-1-0.tar.bz2": { name: "numeric", version: 1, build: "0", build_number: 0 },
+  };
+  const json = Buffer.from(JSON.stringify({ info: { subdir: "linux-64" }, packages: records }));
+  const scan = scanRepodata(json);
+  assert.ok(scan !== undefined);
+  const store = new ScannedStore(scan, {}, memorySource(json), "test", true);
+  store.recordKeys();
+  const index = new LazySubdirIndex(store, SOURCE);
+  for (const name of index.names()) {
+    const [got] = index.solverRecords(name);
+    assert.equal(got instanceof LightRecord, name === "plain", name);
+    assert.deepEqual(plainRecord(got), index.records(name)[0], name);
+  }
+});
