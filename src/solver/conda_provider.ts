@@ -57,8 +57,6 @@ interface _ByVersion {
   version: Version | undefined;
 }
 
-
-
 /** The identity of a record across the channels and the installed environment. */
 export function recordIdentity(record: PackageRecord): string {
   return `${record.channel}|${record.subdir}|${record.name}|${record.version}|${record.build}|${record.build_number}`;
