@@ -69,7 +69,7 @@ import type { NameId, SolvableId, VersionSetId } from "./ids.js";
 import type { DependencyProvider } from "./provider.js";
 import type { Problem } from "./problem.js";
 import type { Conflict, ConflictCause } from "./conflict.js";
-import { _SatEngine } from "./_sat_engine.js";
+import { _grow, _growInt8, _SatEngine } from "./_sat_engine.js";
 
 const PAIRWISE_LIMIT = 5;
 /**
@@ -81,11 +81,16 @@ const COUNT_CAP = 64;
 const DEFAULT_BLOCK_SIZE = 256;
 const EMPTY = new Int32Array(0);
 
-/** A copy of `old` in a larger array of `size` entries. */
-function widen(old: Int32Array<ArrayBuffer>, size: number): Int32Array<ArrayBuffer> {
-  const next = new Int32Array(size);
-  next.set(old);
-  return next;
+/** The index of the first entry of ascending `sorted` that is at least `value`. */
+function lowerBound(sorted: Int32Array, value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 const KIND_ROOT_REQUIRES = 1;
@@ -133,11 +138,10 @@ interface NameState {
   readonly locked: SolvableId;
 }
 
-/** A version set's candidates by position in its name's list: those that match it, and those that do not. */
+/** A version set's candidates that match it, by position (ascending) in its name's list; the others are the rest. */
 interface Split {
   readonly state: NameState;
   readonly matching: Int32Array;
-  readonly nonMatching: Int32Array;
 }
 
 export class _PackageEncoding {
@@ -155,13 +159,11 @@ export class _PackageEncoding {
 
   /** Makes room for per-variable data of every variable the engine has. */
   private reserveVars(): void {
+    // The three arrays always have one length, so growing each gives the same new length.
     const needed = this.engine.numVars;
-    if (needed <= this.varSolvable.length) return;
-    let size = this.varSolvable.length * 2;
-    while (size < needed) size *= 2;
-    this.varSolvable = widen(this.varSolvable, size);
-    this.varName = widen(this.varName, size);
-    this.varTail = widen(this.varTail, size);
+    this.varSolvable = _grow(this.varSolvable, needed);
+    this.varName = _grow(this.varName, needed);
+    this.varTail = _grow(this.varTail, needed);
   }
   /** Per name index: a candidate seen true on the trail (valid while it stays true). */
   private nameTrue: number[] = [];
@@ -175,15 +177,10 @@ export class _PackageEncoding {
 
   /** Makes room for the metadata of clause ids below `needed`. */
   private reserveMeta(needed: number): void {
-    if (needed <= this.kind.length) return;
-    let size = this.kind.length * 2;
-    while (size < needed) size *= 2;
-    const kind = new Int8Array(size);
-    kind.set(this.kind);
-    this.kind = kind;
-    this.dataA = widen(this.dataA, size);
-    this.dataB = widen(this.dataB, size);
-    this.dataC = widen(this.dataC, size);
+    this.kind = _growInt8(this.kind, needed);
+    this.dataA = _grow(this.dataA, needed);
+    this.dataB = _grow(this.dataB, needed);
+    this.dataC = _grow(this.dataC, needed);
   }
   private reasons: string[] = [];
 
@@ -279,8 +276,7 @@ export class _PackageEncoding {
     const split = this.splitOf(vs);
     const state = split.state;
     const { matching } = split;
-    let k = 0;
-    while (k < matching.length && matching[k] < state.materialised) k++;
+    const k = lowerBound(matching, state.materialised);
     const tailCount = matching.length - k;
     const lits = new Int32Array((owner >= 0 ? 1 : 0) + k + (tailCount > 0 ? 1 : 0));
     let at = 0;
@@ -327,12 +323,15 @@ export class _PackageEncoding {
 
   /** The clauses of one constraint for the candidates it rules out at positions [from, to): (¬C), or (¬C ∨ XV). */
   private constrainBlock(root: boolean, vs: VersionSetId, split: Split, from: number, to: number): void {
-    const { nonMatching, state } = split;
-    let k = 0;
-    while (k < nonMatching.length && nonMatching[k] < from) k++;
+    const { matching, state } = split;
+    let m = lowerBound(matching, from);
     const ruledOut = root ? -1 : (this.ruledOutVar.get(vs) as number);
-    for (; k < nonMatching.length && nonMatching[k] < to; k++) {
-      const other = state.vars[nonMatching[k]];
+    for (let pos = from; pos < to; pos++) {
+      if (m < matching.length && matching[m] === pos) {
+        m++;
+        continue;
+      }
+      const other = state.vars[pos];
       if (root) this.add([2 * other + 1], KIND_ROOT_CONSTRAINS, this.varSolvable[other], vs, -1);
       else this.add([2 * other + 1, 2 * ruledOut], KIND_RULED_OUT, this.varSolvable[other], vs, -1);
     }
@@ -527,15 +526,7 @@ export class _PackageEncoding {
     // A provider answering a candidate twice would put a literal twice in one clause.
     let unique = 0;
     for (let i = 0; i < matching.length; i++) if (i === 0 || matching[i] !== matching[i - 1]) matching[unique++] = matching[i];
-    const n = state.solvables.length;
-    const nonMatching = new Int32Array(n - unique);
-    let k = 0;
-    let m = 0;
-    for (let pos = 0; pos < n; pos++) {
-      if (m < unique && matching[m] === pos) m++;
-      else nonMatching[k++] = pos;
-    }
-    const split = { state, matching: matching.subarray(0, unique), nonMatching };
+    const split = { state, matching: matching.subarray(0, unique) };
     this.splits.set(vs, split);
     return split;
   }

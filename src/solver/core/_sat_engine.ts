@@ -64,7 +64,8 @@ function nextSize(length: number, needed: number): number {
   return size;
 }
 
-function grow(array: Int32Array<ArrayBuffer>, needed: number, fill = 0): Int32Array<ArrayBuffer> {
+/** `array`, or a copy with room for `needed` entries (doubling); new entries are `fill`. */
+export function _grow(array: Int32Array<ArrayBuffer>, needed: number, fill = 0): Int32Array<ArrayBuffer> {
   if (needed <= array.length) return array;
   const size = nextSize(array.length, needed);
   const next = new Int32Array(size);
@@ -73,7 +74,7 @@ function grow(array: Int32Array<ArrayBuffer>, needed: number, fill = 0): Int32Ar
   return next;
 }
 
-function growInt8(array: Int8Array<ArrayBuffer>, needed: number): Int8Array<ArrayBuffer> {
+export function _growInt8(array: Int8Array<ArrayBuffer>, needed: number): Int8Array<ArrayBuffer> {
   if (needed <= array.length) return array;
   const size = nextSize(array.length, needed);
   const next = new Int8Array(size);
@@ -168,20 +169,20 @@ export class _SatEngine {
     this.numVars += count;
     const n = this.numVars;
     if (n > this.level.length) {
-      this.level = grow(this.level, n);
-      this.reason = grow(this.reason, n);
-      this.notify = growInt8(this.notify, n);
-      this.seen = growInt8(this.seen, n);
-      this.trail = grow(this.trail, n);
-      this.trailLim = grow(this.trailLim, n + 1);
-      this.levelStamp = grow(this.levelStamp, n + 1);
+      this.level = _grow(this.level, n);
+      this.reason = _grow(this.reason, n);
+      this.notify = _growInt8(this.notify, n);
+      this.seen = _growInt8(this.seen, n);
+      this.trail = _grow(this.trail, n);
+      this.trailLim = _grow(this.trailLim, n + 1);
+      this.levelStamp = _grow(this.levelStamp, n + 1);
       const activity = new Float64Array(this.level.length);
       activity.set(this.activity);
       this.activity = activity;
     }
     if (2 * n > this.vals.length) {
-      this.vals = growInt8(this.vals, 2 * n);
-      this.watchHead = grow(this.watchHead, 2 * n, -1);
+      this.vals = _growInt8(this.vals, 2 * n);
+      this.watchHead = _grow(this.watchHead, 2 * n, -1);
     }
     this.reason.fill(-1, v, n);
     return v;
@@ -244,7 +245,7 @@ export class _SatEngine {
       if (this.vals[lits[i]] !== 0) throw new Error(`Literal ${lits[i]} is assigned.`);
     }
     this.reserveClauses(first + count);
-    this.arena = grow(this.arena, this.arenaLen + lits.length);
+    this.arena = _grow(this.arena, this.arenaLen + lits.length);
     const arena = this.arena;
     const head = this.watchHead;
     const next = this.watchNext;
@@ -273,21 +274,21 @@ export class _SatEngine {
   /** Grows the per-clause arrays to hold `needed` clauses. */
   private reserveClauses(needed: number): void {
     if (needed <= this.clauseStart.length) return;
-    this.clauseStart = grow(this.clauseStart, needed);
-    this.clauseLen = grow(this.clauseLen, needed);
+    this.clauseStart = _grow(this.clauseStart, needed);
+    this.clauseLen = _grow(this.clauseLen, needed);
     const l = new Int8Array(this.clauseStart.length);
     l.set(this.clauseLearnt);
     this.clauseLearnt = l;
-    this.watchNext = grow(this.watchNext, 2 * this.clauseStart.length);
-    this.proofStart = grow(this.proofStart, this.clauseStart.length);
-    this.proofCount = grow(this.proofCount, this.clauseStart.length);
+    this.watchNext = _grow(this.watchNext, 2 * this.clauseStart.length);
+    this.proofStart = _grow(this.proofStart, this.clauseStart.length);
+    this.proofCount = _grow(this.proofCount, this.clauseStart.length);
   }
 
   private storeClause(lits: ArrayLike<number>, learnt: boolean): number {
     const c = this.numClauses++;
     this.reserveClauses(c + 1);
     const n = lits.length;
-    this.arena = grow(this.arena, this.arenaLen + n);
+    this.arena = _grow(this.arena, this.arenaLen + n);
     for (let i = 0; i < n; i++) this.arena[this.arenaLen + i] = lits[i];
     this.clauseStart[c] = this.arenaLen;
     this.clauseLen[c] = n;
@@ -544,7 +545,7 @@ export class _SatEngine {
   private learn(assertLevel: number): void {
     const c = this.storeClause(this.learntScratch, true);
     const proof = this.proofScratch;
-    this.proof = grow(this.proof, this.proofLen + proof.length);
+    this.proof = _grow(this.proof, this.proofLen + proof.length);
     this.proofStart[c] = this.proofLen;
     this.proofCount[c] = proof.length;
     for (let i = 0; i < proof.length; i++) this.proof[this.proofLen++] = proof[i];
