@@ -135,6 +135,11 @@ export class MatchSpec {
     return true;
   }
 
+  /** Whether a build string passes the spec's build pattern (true when it has none). */
+  matchesBuild(build: string): boolean {
+    return this.buildTest === undefined || this.buildTest(build);
+  }
+
   private channelMatches(recordChannel: string): boolean {
     let verdict = this.channelVerdicts.get(recordChannel);
     if (verdict === undefined) {

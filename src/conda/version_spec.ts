@@ -1,9 +1,10 @@
 import { Version } from "./version.js";
 import { buildTree } from "./version_spec_parse.js";
-import type { SpecNode, Test } from "./version_spec_parse.js";
+import type { SpecNode, Test, UpperBound } from "./version_spec_parse.js";
 
 const CACHE_LIMIT = 20_000;
 const cache = new Map<string, VersionSpec>();
+const VERDICT_LIMIT = 50_000;
 
 /**
  * A conda version constraint such as `>=1.2,<2|1.0.*`, compiled once into a
@@ -17,6 +18,8 @@ export class VersionSpec {
   private readonly root: SpecNode;
   private readonly test: Test;
   private readonly needsVersion: boolean;
+  /** Verdicts by version text: records of one package share few version texts, and parsing one costs more than a lookup. */
+  private readonly verdicts = new Map<string, boolean>();
 
   private constructor(source: string, root: SpecNode) {
     this.source = source;
@@ -42,7 +45,13 @@ export class VersionSpec {
    */
   matches(version: Version | string): boolean {
     if (typeof version === "string") {
-      return this.test(this.needsVersion ? Version.tryParse(version) : undefined, version);
+      let verdict = this.verdicts.get(version);
+      if (verdict === undefined) {
+        verdict = this.test(this.needsVersion ? Version.tryParse(version) : undefined, version);
+        if (this.verdicts.size >= VERDICT_LIMIT) this.verdicts.clear();
+        this.verdicts.set(version, verdict);
+      }
+      return verdict;
     }
     return this.test(version, version.source);
   }
@@ -51,6 +60,19 @@ export class VersionSpec {
   get isExact(): boolean {
     return this.root.kind === "leaf" && this.root.exact;
   }
+
+  /**
+   * A version no matching version is above (`<2` gives 2, exclusive;
+   * `>=1.2,<2|3.0` gives 3.0, inclusive), or undefined when the spec has no
+   * such bound (`>=1.2`, `1.2.*`, a regex). Lets a caller that walks
+   * versions from the highest skip those above it.
+   */
+  get upperBound(): UpperBound | undefined {
+    if (this.upper === null) this.upper = upperOf(this.root);
+    return this.upper;
+  }
+
+  private upper: UpperBound | undefined | null = null;
 
   /** True for `*`. */
   get matchesAll(): boolean {
@@ -75,6 +97,26 @@ export class VersionSpec {
   equals(other: VersionSpec): boolean {
     return this === other || this.toExpressionString() === other.toExpressionString();
   }
+}
+
+function upperOf(node: SpecNode): UpperBound | undefined {
+  if (node.kind === "leaf") return node.upper;
+  let out: UpperBound | undefined;
+  for (const child of node.children) {
+    const bound = upperOf(child);
+    if (bound === undefined) {
+      // One unbounded alternative leaves an "or" unbounded; an "and" is bounded by any of its parts.
+      if (node.kind === "or") return undefined;
+      continue;
+    }
+    if (out === undefined) out = bound;
+    else {
+      const c = bound.version.compare(out.version);
+      const tighter = node.kind === "and" ? c < 0 || (c === 0 && !bound.inclusive) : c > 0 || (c === 0 && bound.inclusive);
+      if (tighter) out = bound;
+    }
+  }
+  return out;
 }
 
 function condaForm(node: SpecNode): string {

@@ -11,6 +11,12 @@ export interface Leaf {
   readonly test: Test;
   readonly exact: boolean;
   readonly needsVersion: boolean;
+  /** No matching version is above this one (below it, when not inclusive); absent when the constraint has no such bound. */
+  readonly upper?: UpperBound;
+}
+export interface UpperBound {
+  readonly version: Version;
+  readonly inclusive: boolean;
 }
 export interface Group {
   readonly kind: "and" | "or";
@@ -154,7 +160,9 @@ function compileLeaf(token: Token, whole: string): Leaf {
       rest = rest.slice(0, -2);
     }
     const target = parseVersion(rest, op.length);
-    return leaf(spec, operatorTest(kind, target, () => fail("expected at least two components after '~='", op.length)), op === "==", true);
+    const test = operatorTest(kind, target, () => fail("expected at least two components after '~='", op.length));
+    const upper = kind === "<" ? { version: target, inclusive: false } : kind === "<=" || kind === "==" ? { version: target, inclusive: true } : undefined;
+    return leaf(spec, test, op === "==", true, upper);
   }
 
   if (spec === "*") return leaf(spec, () => true, false, false);
@@ -174,13 +182,13 @@ function compileLeaf(token: Token, whole: string): Leaf {
 
   if (!spec.includes("@")) {
     const target = parseVersion(spec, 0);
-    return leaf(spec, (v) => v !== undefined && v.compare(target) === 0, true, true);
+    return leaf(spec, (v) => v !== undefined && v.compare(target) === 0, true, true, { version: target, inclusive: true });
   }
   return leaf(spec, (_v, raw) => raw === spec, true, false);
 }
 
-function leaf(spec: string, test: Test, exact: boolean, needsVersion: boolean): Leaf {
-  return { kind: "leaf", spec, test, exact, needsVersion };
+function leaf(spec: string, test: Test, exact: boolean, needsVersion: boolean, upper?: UpperBound): Leaf {
+  return upper === undefined ? { kind: "leaf", spec, test, exact, needsVersion } : { kind: "leaf", spec, test, exact, needsVersion, upper };
 }
 
 function compileRegex(source: string, onError: () => never): RegExp {

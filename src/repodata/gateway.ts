@@ -7,6 +7,7 @@ import { decodeVariant, decompressZstd, hasMagic, VARIANT_FILES, type RepodataVa
 import { RepodataError } from "./errors.js";
 import { fetchResource, isLocalUrl, type FetchLike, type FetchOutcome, type TransportOptions } from "./fetch.js";
 import { LazySubdirIndex, sha256Hex, storeFromJson, type RecordStore } from "./lazy_index.js";
+import { KeyedRecords } from "./light_record.js";
 import { encodeOffsetsIndex, fileSource, memorySource, openOffsetsIndex, ScannedStore } from "./scanned_store.js";
 import { decodeShardIndex, SHARD_INDEX_FILE, ShardedSubdirIndex } from "./shards.js";
 
@@ -45,6 +46,12 @@ export interface RepodataGatewayOptions {
 }
 
 /** The packages of one channel subdir, loaded per name on demand. */
+/**
+ * Records of a name across the channels and subdirs of a `lookup`, for a
+ * solver; `keyed` answers the same as slots of the cached keys.
+ */
+export type RecordLookup = ((name: string) => PackageRecord[]) & { readonly keyed: (name: string) => readonly KeyedRecords[] };
+
 export interface SubdirIndex {
   readonly channel: Channel;
   readonly subdir: string;
@@ -192,17 +199,26 @@ class GatewaySubdirIndex implements SubdirIndex {
    * might reach up front.
    */
   recordsNow(name: string, forSolver = false): PackageRecord[] | undefined {
+    return this.now((inner) => (forSolver ? inner.solverRecords(name) : inner.records(name)), []);
+  }
+
+  /** The solver's records of one name as slots of the cached keys (see KeyedRecords); undefined as for `recordsNow`. */
+  keyedNow(name: string): KeyedRecords | undefined {
+    return this.now((inner) => inner.keyedRecords(name), KeyedRecords.of(name, []));
+  }
+
+  private now<T>(ask: (inner: LazySubdirIndex) => T, missing: T): T | undefined {
     const inner = this.inner;
-    if (inner === undefined) return [];
+    if (inner === undefined) return missing;
     if (inner instanceof ShardedSubdirIndex) return undefined;
     try {
-      return forSolver ? inner.solverRecords(name) : inner.records(name);
+      return ask(inner);
     } catch (err) {
       // The binary cache was damaged after it was opened: rebuild it from the JSON once and answer from that.
       if (!(err instanceof BinaryCacheCorrupt) || this.rebuild === undefined) throw err;
       const fresh = this.rebuild();
       this.inner = fresh;
-      return forSolver ? fresh.solverRecords(name) : fresh.records(name);
+      return ask(fresh);
     }
   }
 }
@@ -263,10 +279,12 @@ export class RepodataGateway {
    * Over a cache that holds the records' keys, the records are light ones
    * (read from the JSON only when a field beyond the solver's keys is
    * asked for): hand them to a solver, and take plain records from it
-   * (`plainRecord`). Undefined when a subdir can only answer asynchronously (sharded
-   * repodata); use `query` with `recursive` then.
+   * (`plainRecord`); its `keyed` gives the same records as slots of the
+   * keys, one KeyedRecords per subdir in the same order. Undefined when a
+   * subdir can only answer asynchronously (sharded repodata); use `query`
+   * with `recursive` then.
    */
-  async lookup(request: Pick<RepodataQuery, "channels" | "subdirs">): Promise<((name: string) => PackageRecord[]) | undefined> {
+  async lookup(request: Pick<RepodataQuery, "channels" | "subdirs">): Promise<RecordLookup | undefined> {
     const pairs: Array<[Channel, string]> = [];
     for (const channel of request.channels) {
       for (const subdir of request.subdirs) {
@@ -280,7 +298,7 @@ export class RepodataGateway {
       indexes.push(index);
     }
     const memo = new Map<string, PackageRecord[]>();
-    return (name) => {
+    const lookup = (name: string): PackageRecord[] => {
       let hit = memo.get(name);
       if (hit === undefined) {
         hit = [];
@@ -289,6 +307,8 @@ export class RepodataGateway {
       }
       return hit;
     };
+    const keyed = (name: string): KeyedRecords[] => indexes.map((index) => index.keyedNow(name) ?? KeyedRecords.of(name, []));
+    return Object.assign(lookup, { keyed });
   }
 
   /**

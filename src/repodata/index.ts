@@ -2,12 +2,13 @@
 export { RepodataError } from "./errors.js";
 export type { RepodataErrorCode } from "./errors.js";
 export { RepodataGateway, dependencyName } from "./gateway.js";
-export type { GatewayProgressEvent, RepodataGatewayOptions, RepodataQuery, SubdirIndex } from "./gateway.js";
+export type { GatewayProgressEvent, RecordLookup, RepodataGatewayOptions, RepodataQuery, SubdirIndex } from "./gateway.js";
 export { defaultCacheDir } from "./cache.js";
 export type { SubdirState } from "./cache.js";
 export type { FetchLike } from "./fetch.js";
 export { USER_AGENT } from "./fetch.js";
-export { plainRecord } from "./light_record.js";
+export { archiveKind, KeyedRecords, plainRecord } from "./light_record.js";
+export type { LightOrigin } from "./light_record.js";
 export { indexRepodataJson, LazySubdirIndex, downloadBaseUrl } from "./lazy_index.js";
 export type { IndexSource } from "./lazy_index.js";
 export { encodeBinaryIndex, openBinaryIndex } from "./binary_index.js";

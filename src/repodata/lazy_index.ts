@@ -3,7 +3,7 @@ import { recordFromRepodata, redactUrl, type PackageRecord } from "../conda/inde
 import { BinaryCacheCorrupt } from "./binary_cache.js";
 import { RepodataError } from "./errors.js";
 import { scanRepodata } from "./scan.js";
-import { LightOrigin } from "./light_record.js";
+import { KeyedRecords, LightOrigin } from "./light_record.js";
 import { memorySource, ScannedStore } from "./scanned_store.js";
 
 /** One entry of `packages` / `packages.conda`: the file name and the raw JSON object. */
@@ -126,6 +126,7 @@ export class LazySubdirIndex {
   }
 
   private readonly lightMemo = new Map<string, PackageRecord[]>();
+  private readonly keyedMemo = new Map<string, KeyedRecords>();
   private origin: LightOrigin | undefined;
 
   /**
@@ -135,13 +136,39 @@ export class LazySubdirIndex {
    * solver: spreading a light record loses its lazy fields.
    */
   solverRecords(name: string): PackageRecord[] {
-    const store = this.store;
-    if (!(store instanceof ScannedStore) || !store.hasKeys) return this.records(name);
     const hit = this.lightMemo.get(name);
     if (hit !== undefined) return hit;
-    const source = { channel: this.channel, subdir: this.subdir, downloadBaseUrl: this.downloadBaseUrl };
+    const keyed = this.keyedRecords(name);
+    const out = keyed.origin === undefined ? (keyed.full as PackageRecord[]) : keyed.records();
+    this.lightMemo.set(name, out);
+    return out;
+  }
+
+  /**
+   * The same records as `solverRecords`, as slots of the cached keys where
+   * the store has them (see KeyedRecords), so that a solver can order and
+   * match them without an object per record.
+   */
+  keyedRecords(name: string): KeyedRecords {
+    const hit = this.keyedMemo.get(name);
+    if (hit !== undefined) return hit;
+    const store = this.store;
+    let out: KeyedRecords;
+    if (!(store instanceof ScannedStore) || !store.hasKeys) out = KeyedRecords.of(name, this.records(name));
+    else out = store.keyedRecords(name, this.lightOrigin(store), (fn, raw) => this.share(recordFromRepodata(fn, raw, this.recordSource())));
+    this.keyedMemo.set(name, out);
+    return out;
+  }
+
+  private recordSource(): { channel: string; subdir: string; downloadBaseUrl: string } {
+    return { channel: this.channel, subdir: this.subdir, downloadBaseUrl: this.downloadBaseUrl };
+  }
+
+  private lightOrigin(store: ScannedStore): LightOrigin {
+    if (this.origin !== undefined) return this.origin;
+    const source = this.recordSource();
     const where = redactUrl(this.url);
-    this.origin ??= new LightOrigin(store.recordKeys(), this.channel, this.subdir, this.downloadBaseUrl.replace(/\/+$/, ""), where, (slot) => {
+    this.origin = new LightOrigin(store.recordKeys(), this.channel, this.subdir, this.downloadBaseUrl.replace(/\/+$/, ""), where, (slot) => {
       try {
         return store.fullRecord(slot, source);
       } catch (err) {
@@ -155,9 +182,7 @@ export class LazySubdirIndex {
         });
       }
     });
-    const out = store.lightRecords(name, this.origin, (fn, raw) => this.share(recordFromRepodata(fn, raw, source)));
-    this.lightMemo.set(name, out);
-    return out;
+    return this.origin;
   }
 }
 

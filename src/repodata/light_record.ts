@@ -5,7 +5,7 @@ import { derivedFileName, KEY_CONDA, KEY_NOARCH_GENERIC, KEY_NOARCH_PYTHON, type
 /** Where the light records of one subdir come from. */
 export class LightOrigin {
   /** Decoded dependency lists (`depends`, `constrains`), shared by the records that have them. */
-  private readonly lists: Array<readonly [string[], string[]] | undefined> = [];
+  private readonly lists: Array<readonly [string[], string[]] | undefined>;
 
   constructor(
     readonly keys: RecordKeys,
@@ -19,25 +19,86 @@ export class LightOrigin {
     readonly where: string,
     /** The record of a slot built from its JSON, as `recordFromRepodata` builds it. */
     readonly full: (slot: number) => PackageRecord,
-  ) {}
+  ) {
+    // Sized up front: filled at scattered ids, a growing array would turn into a slow dictionary.
+    this.lists = new Array<readonly [string[], string[]] | undefined>(Math.max(0, keys.listStart.length - 1));
+  }
+
+  /** Light records made so far, by slot: one object per record, however often it is asked for. */
+  private readonly made = new Map<number, LightRecord>();
+
+  /** The light record of a slot of a name (made on first use). */
+  recordAt(slot: number, name: string): LightRecord {
+    let record = this.made.get(slot);
+    if (record === undefined) {
+      record = new LightRecord(this, slot, name);
+      this.made.set(slot, record);
+    }
+    return record;
+  }
+
+  // What the keys say of one slot, for readers that skip the record objects (see KeyedRecords).
+
+  versionAt(slot: number): string {
+    return this.keys.strings[this.keys.version[slot]];
+  }
+
+  buildAt(slot: number): string {
+    return this.keys.strings[this.keys.build[slot]];
+  }
+
+  buildNumberAt(slot: number): number {
+    return this.keys.buildNumber[slot];
+  }
+
+  subdirAt(slot: number): string {
+    const id = this.keys.subdir[slot];
+    return id === 0 ? this.subdir : this.keys.strings[id];
+  }
+
+  /** Undefined when the record has none. */
+  timestampAt(slot: number): number | undefined {
+    const timestamp = this.keys.timestamp[slot];
+    return timestamp === timestamp ? timestamp : undefined;
+  }
+
+  noarchAt(slot: number): "python" | "generic" | undefined {
+    const flags = this.keys.flags[slot];
+    return (flags & KEY_NOARCH_PYTHON) !== 0 ? "python" : (flags & KEY_NOARCH_GENERIC) !== 0 ? "generic" : undefined;
+  }
+
+  /** Whether the archive is a `.conda` (else `.tar.bz2`). */
+  isCondaAt(slot: number): boolean {
+    return (this.keys.flags[slot] & KEY_CONDA) !== 0;
+  }
+
+  dependsAt(slot: number): string[] {
+    return this.specs(this.keys.depList[slot])[0];
+  }
+
+  constrainsAt(slot: number): string[] {
+    return this.specs(this.keys.depList[slot])[1];
+  }
 
   /** `depends` and `constrains` of a dependency list; the arrays are shared, never change them. */
   specs(list: number): readonly [string[], string[]] {
+    // No closure in here: one would cost every call an allocation, and this is called for every candidate.
     const known = this.lists[list];
     if (known !== undefined) return known;
     const { keys } = this;
     const start = keys.listStart[list];
     const split = start + keys.listDependsCount[list];
     const end = keys.listStart[list + 1];
-    const decode = (from: number, to: number): string[] => {
-      const out = new Array<string>(to - from);
-      for (let i = from; i < to; i++) out[i - from] = keys.strings[keys.deps[i]];
-      return out;
-    };
-    const pair = [decode(start, split), decode(split, end)] as const;
+    const pair = [decodeSpecs(keys, start, split), decodeSpecs(keys, split, end)] as const;
     this.lists[list] = pair;
     return pair;
   }
+}
+
+function decodeSpecs(keys: RecordKeys, from: number, to: number): string[] {
+  const out = new Array<string>(to - from);
+  for (let i = from; i < to; i++) out[i - from] = keys.strings[keys.deps[i]];
+  return out;
 }
 
 const NO_FEATURES: string[] = Object.freeze([]) as unknown as string[];
@@ -66,11 +127,10 @@ export class LightRecord implements PackageRecord {
   #lazy: { fn?: string; full?: PackageRecord } | undefined;
 
   constructor(origin: LightOrigin, slot: number, name: string) {
-    const keys = origin.keys;
     this.name = name;
-    this.version = keys.strings[keys.version[slot]];
-    this.build = keys.strings[keys.build[slot]];
-    this.build_number = keys.buildNumber[slot];
+    this.version = origin.versionAt(slot);
+    this.build = origin.buildAt(slot);
+    this.build_number = origin.buildNumberAt(slot);
     this.#origin = origin;
     this.#slot = slot;
   }
@@ -79,8 +139,7 @@ export class LightRecord implements PackageRecord {
   // at scale the solver holds a few hundred thousand of these, and smaller
   // objects are less for the garbage collector to copy.
   get subdir(): string {
-    const id = this.#origin.keys.subdir[this.#slot];
-    return id === 0 ? this.#origin.subdir : this.#origin.keys.strings[id];
+    return this.#origin.subdirAt(this.#slot);
   }
 
   get channel(): string {
@@ -92,27 +151,30 @@ export class LightRecord implements PackageRecord {
   }
 
   get timestamp(): number | undefined {
-    const timestamp = this.#origin.keys.timestamp[this.#slot];
-    return timestamp === timestamp ? timestamp : undefined;
+    return this.#origin.timestampAt(this.#slot);
   }
 
   get noarch(): "python" | "generic" | undefined {
-    const flags = this.#origin.keys.flags[this.#slot];
-    return (flags & KEY_NOARCH_PYTHON) !== 0 ? "python" : (flags & KEY_NOARCH_GENERIC) !== 0 ? "generic" : undefined;
+    return this.#origin.noarchAt(this.#slot);
   }
 
   /** `name-version-build.conda` or `.tar.bz2`: the keys hold only records whose file name is that. */
   get fn(): string {
     const lazy = (this.#lazy ??= {});
-    return (lazy.fn ??= derivedFileName(this.name, this.version, this.build, (this.#origin.keys.flags[this.#slot] & KEY_CONDA) !== 0));
+    return (lazy.fn ??= derivedFileName(this.name, this.version, this.build, this.#origin.isCondaAt(this.#slot)));
+  }
+
+  /** Whether the archive is a `.conda` (else `.tar.bz2`), without building the file name. */
+  get isConda(): boolean {
+    return this.#origin.isCondaAt(this.#slot);
   }
 
   get depends(): string[] {
-    return this.#origin.specs(this.#origin.keys.depList[this.#slot])[0];
+    return this.#origin.dependsAt(this.#slot);
   }
 
   get constrains(): string[] {
-    return this.#origin.specs(this.#origin.keys.depList[this.#slot])[1];
+    return this.#origin.constrainsAt(this.#slot);
   }
 
   get url(): string {
@@ -182,6 +244,55 @@ export class LightRecord implements PackageRecord {
   toJSON(): PackageRecord {
     return this.plain();
   }
+}
+
+/**
+ * The records of one name in one repodata file, in file order, for a
+ * solver that reads their keys instead of building an object per record
+ * (at scale a name has a hundred thousand records and a solve needs the
+ * objects of a few). An entry >= 0 is a slot of `origin`'s keys; an entry
+ * < 0 is `full[-1 - entry]`, a record the keys cannot describe, built from
+ * its JSON. Without an origin every entry is a full record.
+ */
+export class KeyedRecords {
+  constructor(
+    readonly name: string,
+    readonly origin: LightOrigin | undefined,
+    readonly entries: Int32Array,
+    readonly full: readonly PackageRecord[],
+  ) {}
+
+  /** Records that are all full records (a file without keys). */
+  static of(name: string, records: readonly PackageRecord[]): KeyedRecords {
+    return new KeyedRecords(name, undefined, Int32Array.from(records, (_, i) => -1 - i), records);
+  }
+
+  get length(): number {
+    return this.entries.length;
+  }
+
+  /** The record of entry `i`: a light record for a slot (the same object each time). */
+  recordAt(i: number): PackageRecord {
+    const entry = this.entries[i];
+    return entry >= 0 ? (this.origin as LightOrigin).recordAt(entry, this.name) : this.full[-1 - entry];
+  }
+
+  /** Every record, in order. */
+  records(): PackageRecord[] {
+    const out = new Array<PackageRecord>(this.entries.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.recordAt(i);
+    return out;
+  }
+}
+
+/**
+ * The kind of a record's archive. A light record answers from its keys:
+ * building the file names of a few hundred thousand candidates to compare
+ * their endings was a large share of a solve's garbage.
+ */
+export function archiveKind(record: PackageRecord): "conda" | "tar.bz2" | "other" {
+  if (record instanceof LightRecord) return record.isConda ? "conda" : "tar.bz2";
+  return record.fn.endsWith(".conda") ? "conda" : record.fn.endsWith(".tar.bz2") ? "tar.bz2" : "other";
 }
 
 /** A record the solver may hand out: a light one as its plain record, any other as it is. */

@@ -4,7 +4,7 @@ import { BinaryCacheCorrupt, type SourceStamp } from "./binary_cache.js";
 import { RepodataError } from "./errors.js";
 import { recordFromRepodata, type PackageRecord } from "../conda/index.js";
 import type { RawEntry, RecordStore } from "./lazy_index.js";
-import { LightRecord, type LightOrigin } from "./light_record.js";
+import { KeyedRecords, type LightOrigin } from "./light_record.js";
 import { extractRecordKeys, KEY_CONDA, KEY_FULL, KEY_REPEATED, type RecordKeys } from "./record_keys.js";
 import { decodeJsonString, type RepodataScan } from "./scan.js";
 
@@ -132,41 +132,51 @@ export class ScannedStore implements RecordStore {
   }
 
   /**
-   * The records of one name as the solver's light records (see
-   * LightRecord), in the order and with the duplicates rule of `entries`;
+   * The records of one name for the solver, as slots of their keys (see
+   * KeyedRecords), in the order and with the duplicates rule of `entries`;
    * records the keys could not describe are built from their JSON.
    */
-  lightRecords(name: string, origin: LightOrigin, build: (fn: string, raw: Record<string, unknown>) => PackageRecord): PackageRecord[] {
+  keyedRecords(name: string, origin: LightOrigin, build: (fn: string, raw: Record<string, unknown>) => PackageRecord): KeyedRecords {
     const id = this.slotOf.get(name);
-    if (id === undefined) return [];
+    if (id === undefined) return new KeyedRecords(name, origin, new Int32Array(0), []);
     const keys = this.recordKeys();
     const from = this.scan.groupStart[id];
     const to = this.scan.groupStart[id + 1];
     const flags = keys.flags;
     const fullSlots: number[] = [];
-    for (let k = from; k < to; k++) if ((flags[k] & KEY_FULL) !== 0) fullSlots.push(k);
+    let repeated = false;
+    for (let k = from; k < to; k++) {
+      if ((flags[k] & KEY_FULL) !== 0) fullSlots.push(k);
+      if ((flags[k] & KEY_REPEATED) !== 0) repeated = true;
+    }
     const full: PackageRecord[] = [];
     if (fullSlots.length > 0) this.readEntries(fullSlots, name, (i, fn, raw) => (full[i] = build(fn, raw)));
-    const out: PackageRecord[] = [];
+    if (!repeated) {
+      // The common case: every slot is an entry, in order.
+      const entries = new Int32Array(to - from);
+      let f = 0;
+      for (let k = from; k < to; k++) entries[k - from] = (flags[k] & KEY_FULL) !== 0 ? -1 - f++ : k;
+      return new KeyedRecords(name, origin, entries, full);
+    }
+    const out: number[] = [];
+    const fnOf = (entry: number): string => (entry >= 0 ? origin.recordAt(entry, name).fn : full[-1 - entry].fn);
     let f = 0;
     for (let k = from; k < to; k++) {
       const bits = flags[k];
-      let value: PackageRecord;
-      if ((bits & KEY_FULL) !== 0) {
-        value = full[f++];
-      } else value = new LightRecord(origin, k, name);
+      const entry = (bits & KEY_FULL) !== 0 ? -1 - f++ : k;
       if ((bits & KEY_REPEATED) !== 0) {
         // The earlier entry of the same file name in the same section takes this value.
+        const fn = fnOf(entry);
         const conda = (bits & KEY_CONDA) !== 0;
-        const earlier = out.findIndex((r) => r.fn === value.fn && r.fn.endsWith(".conda") === conda);
+        const earlier = out.findIndex((e) => fnOf(e) === fn && fn.endsWith(".conda") === conda);
         if (earlier >= 0) {
-          out[earlier] = value;
+          out[earlier] = entry;
           continue;
         }
       }
-      out.push(value);
+      out.push(entry);
     }
-    return out;
+    return new KeyedRecords(name, origin, Int32Array.from(out), full);
   }
 
   /**

@@ -1,14 +1,18 @@
 import { MatchSpec, Version, virtualPackageRecord } from "../conda/index.js";
 import type { PackageRecord, VirtualPackage } from "../conda/index.js";
 import type { Dependencies, DependencyProvider, NameId, SolvableId, VersionSetId } from "./core/index.js";
-import { candidateKey, compareCandidateKeys, fastVersionKey, numericVersion } from "./candidate_order.js";
-import type { CandidateKey, OrderOptions } from "./candidate_order.js";
-import type { ChannelPriority } from "./task.js";
+import { fastVersionKey, numericVersion } from "./candidate_order.js";
+import type { OrderOptions } from "./candidate_order.js";
+import type { ChannelPriority, RecordSource } from "./task.js";
+import { CandidateRows } from "./candidate_rows.js";
 
 /** Everything the provider needs to know about one solve. */
 export interface CondaProviderOptions {
-  /** Every record of a name (any subdir; only the solve's subdir and `noarch` become candidates). */
-  records: (name: string) => readonly PackageRecord[];
+  /**
+   * Every record of a name (any subdir; only the solve's subdir and `noarch` become candidates).
+   * With `keyed`, candidates are read from the cached keys instead (see KeyedRecords).
+   */
+  records: RecordSource;
   /** Every known package name, for specs whose name is a pattern (`*[track_features=mkl]`). */
   packageNames?: () => Iterable<string>;
   /** Channel base URLs, highest priority first. */
@@ -34,10 +38,19 @@ export interface CondaProviderOptions {
   lowestNames?: ReadonlySet<string> | "all";
 }
 
+/**
+ * A version set's test for a candidate known by these fields only, for
+ * sets whose test looks at nothing else (of a candidate of their name):
+ * most dependency specs. Lets a set test a hundred thousand candidates
+ * read from keys without making their records.
+ */
+export type KeyTest = (version: string, build: string, buildNumber: number, channel: string) => boolean;
+
 interface _VersionSet {
   name: NameId;
   text: string;
   test: (record: PackageRecord) => boolean;
+  keyTest?: KeyTest;
 }
 
 const _NO_RECORDS: readonly PackageRecord[] = [];
@@ -50,11 +63,19 @@ interface _DependencyInfo {
   best: Version | null | undefined;
 }
 
-/** A record in `recordsByVersion`: its numeric version key when it has one, the parsed version once needed. */
-interface _ByVersion {
-  record: PackageRecord;
+/** Where the candidates of one name come from: `rows`, and the row of each candidate by rank. */
+interface _NameRows {
+  rows: CandidateRows;
+  byRank: Int32Array;
+}
+
+/** The records of a name that share one version text: rows of `source`. */
+interface _VersionGroup {
+  text: string;
   key: string | undefined;
   version: Version | undefined;
+  source: CandidateRows;
+  rows: number[];
 }
 
 /** The identity of a record across the channels and the installed environment. */
@@ -74,16 +95,37 @@ function _depName(spec: string): string {
   return spec.slice(start, i);
 }
 
-/** Whether `record` is the .tar.bz2 archive of the build whose .conda archive is `kept`. */
-function _isTarBz2Twin(record: PackageRecord, kept: PackageRecord): boolean {
+/** Whether row `row` is the .tar.bz2 archive of the build whose .conda archive is row `kept`. */
+function _isTarBz2Twin(rows: CandidateRows, row: number, kept: number): boolean {
   return (
-    record.build === kept.build &&
-    record.version === kept.version &&
-    record.build_number === kept.build_number &&
-    record.subdir === kept.subdir &&
-    record.channel === kept.channel &&
-    record.fn.endsWith(".tar.bz2") &&
-    kept.fn.endsWith(".conda")
+    rows.build(row) === rows.build(kept) &&
+    rows.version(row) === rows.version(kept) &&
+    rows.buildNumber(row) === rows.buildNumber(kept) &&
+    rows.subdir(row) === rows.subdir(kept) &&
+    rows.channel(row) === rows.channel(kept) &&
+    rows.archive(row) === "tar.bz2" &&
+    rows.archive(kept) === "conda"
+  );
+}
+
+/** Whether a spec tests nothing of a record but its name and version. */
+function _onlyNameAndVersion(spec: MatchSpec): boolean {
+  return spec.build === undefined && spec.buildNumber === undefined && _testsOnlyKeys(spec);
+}
+
+/** Whether a spec tests nothing of a record but its name, version, build and build number. */
+function _testsOnlyKeys(spec: MatchSpec): boolean {
+  return (
+    spec.channel === undefined &&
+    spec.subdir === undefined &&
+    spec.md5 === undefined &&
+    spec.sha256 === undefined &&
+    spec.license === undefined &&
+    spec.licenseFamily === undefined &&
+    spec.trackFeatures === undefined &&
+    spec.features === undefined &&
+    spec.url === undefined &&
+    spec.fn === undefined
   );
 }
 
@@ -106,8 +148,18 @@ function isPatternName(name: string): boolean {
  */
 export class CondaProvider implements DependencyProvider {
   readonly names: string[] = [];
-  /** Solvable id -> record (pseudo-candidates get a placeholder record). */
-  readonly records: PackageRecord[] = [];
+  /**
+   * Solvable id -> record (pseudo-candidates get a placeholder record); for
+   * candidates read from keys, made on first use (see `record`).
+   */
+  private readonly madeRecords = new Map<SolvableId, PackageRecord>();
+  /**
+   * Per name, the rows its candidates were read from and, by rank, the
+   * row of each: no array holds an entry per solvable, since at scale a
+   * solve has a few hundred thousand candidates and needs a few records.
+   */
+  private readonly nameRows: (_NameRows | undefined)[] = [];
+  private solvableCount = 0;
   /** Solvable id -> true for pseudo-candidates. */
   readonly pseudo: boolean[] = [];
   private readonly nameIds = new Map<string, NameId>();
@@ -190,7 +242,12 @@ export class CondaProvider implements DependencyProvider {
       id = this.addVersionSet(`\u0000pattern\u0000${pseudoName}`, this.nameId(`\u0000${pseudoName}`), pseudoName, () => true);
       this.patternSpecs.set(this.nameId(`\u0000${pseudoName}`), spec);
     } else {
-      id = this.addVersionSet(`spec\u0000${text}`, this.nameId(spec.name), text.trim(), (r) => spec.match(r));
+      const { version, buildNumber } = spec;
+      const keyTest = _testsOnlyKeys(spec)
+        ? (v: string, build: string, number: number): boolean =>
+            (version === undefined || version.matches(v)) && spec.matchesBuild(build) && (buildNumber === undefined || buildNumber.matches(number))
+        : undefined;
+      id = this.addVersionSet(`spec\u0000${text}`, this.nameId(spec.name), text.trim(), (r) => spec.match(r), keyTest);
     }
     this.versionSetIds.set(text, id);
     return id;
@@ -210,7 +267,7 @@ export class CondaProvider implements DependencyProvider {
 
   /** A version set matching exactly one solvable. */
   exactVersionSet(solvable: SolvableId): VersionSetId {
-    const record = this.records[solvable];
+    const record = this.record(solvable);
     return this.addVersionSet(`exact\u0000${solvable}`, this.solvableNames[solvable], this.displaySolvable(solvable), (r) => r === record);
   }
 
@@ -219,16 +276,31 @@ export class CondaProvider implements DependencyProvider {
     return this.addVersionSet(`restricted\u0000${spec.toString()}\u0000${name}`, this.nameId(name), `${name} ${spec.toString()}`, (r) => spec.match(r));
   }
 
-  /** A version set with an arbitrary test, e.g. "numpy other than the installed build". */
-  customVersionSet(key: string, name: string, display: string, test: (record: PackageRecord) => boolean): VersionSetId {
-    return this.addVersionSet(`custom\u0000${key}`, this.nameId(name), display, test);
+  /**
+   * A version set with an arbitrary test, e.g. "numpy other than the
+   * installed build"; `keyTest`, when given, must agree with `test` on
+   * every candidate of the name.
+   */
+  customVersionSet(key: string, name: string, display: string, test: (record: PackageRecord) => boolean, keyTest?: KeyTest): VersionSetId {
+    return this.addVersionSet(`custom\u0000${key}`, this.nameId(name), display, test, keyTest);
   }
 
-  private addVersionSet(key: string, name: NameId, text: string, test: (r: PackageRecord) => boolean): VersionSetId {
+  /** The set's test by a candidate's fields, when it has one (see KeyTest). */
+  versionSetKeyTest(vs: VersionSetId): KeyTest | undefined {
+    return this.versionSets[vs].keyTest;
+  }
+
+  private addVersionSet(
+    key: string,
+    name: NameId,
+    text: string,
+    test: (r: PackageRecord) => boolean,
+    keyTest?: KeyTest,
+  ): VersionSetId {
     const known = this.versionSetIds.get(key);
     if (known !== undefined) return known;
     const id = this.versionSets.length;
-    this.versionSets.push({ name, text, test });
+    this.versionSets.push(keyTest === undefined ? { name, text, test } : { name, text, test, keyTest });
     this.versionSetIds.set(key, id);
     return id;
   }
@@ -241,7 +313,7 @@ export class CondaProvider implements DependencyProvider {
       // Built on first use: only installed, locked and favored records are looked up.
       index = new Map();
       for (const s of this.candidates(name)) {
-        const id = recordIdentity(this.records[s]);
+        const id = recordIdentity(this.record(s));
         if (!index.has(id)) index.set(id, s);
       }
       this.identities.set(name, index);
@@ -256,7 +328,46 @@ export class CondaProvider implements DependencyProvider {
 
   /** Whether a candidate built so far has the legacy feature `feature` in its `features`. */
   hasFeaturedCandidate(feature: string): boolean {
-    return this.records.some((r) => r.features !== undefined && r.features.split(/[\s,]+/).includes(feature));
+    // Candidates read from keys have no legacy features (records with them are plain), so only plain records count.
+    const has = (features: string | undefined): boolean => features !== undefined && features.split(/[\s,]+/).includes(feature);
+    for (const r of this.madeRecords.values()) if (has(r.features)) return true;
+    for (const block of this.nameRows) {
+      if (block === undefined) continue;
+      for (const row of block.byRank) if (has(block.rows.features(row))) return true;
+    }
+    return false;
+  }
+
+  /** The record of a solvable (for a candidate read from keys, its light record, made now if not yet). */
+  record(solvable: SolvableId): PackageRecord {
+    let record = this.madeRecords.get(solvable);
+    if (record === undefined) {
+      const block = this.nameRows[this.solvableNames[solvable]] as _NameRows;
+      record = block.rows.record(block.byRank[this.rank[solvable]]);
+      this.madeRecords.set(solvable, record);
+    }
+    return record;
+  }
+
+  /** The channel of a solvable (without making its record). */
+  channelOf(solvable: SolvableId): string {
+    const block = this.nameRows[this.solvableNames[solvable]];
+    if (block === undefined || this.pseudo[solvable] === true) return this.record(solvable).channel;
+    return block.rows.channel(block.byRank[this.rank[solvable]]);
+  }
+
+  /** How many track_features a solvable has (without making its record). */
+  trackedCount(solvable: SolvableId): number {
+    const block = this.nameRows[this.solvableNames[solvable]];
+    if (block === undefined || this.pseudo[solvable] === true) return this.record(solvable).track_features.length;
+    return block.rows.trackedCount(block.byRank[this.rank[solvable]]);
+  }
+
+  /** The version text of a solvable (without making its record). */
+  versionText(solvable: SolvableId): string {
+    const block = this.nameRows[this.solvableNames[solvable]];
+    if (block === undefined || this.pseudo[solvable] === true) return this.record(solvable).version;
+    return block.rows.version(block.byRank[this.rank[solvable]]);
   }
 
   /** Whether the solvable is a pseudo-candidate (never part of a result). */
@@ -280,69 +391,106 @@ export class CondaProvider implements DependencyProvider {
     return out;
   }
 
+  private readonly rowsByName = new Map<string, CandidateRows>();
+
+  /** The records of a name as rows: from the cached keys where the lookup has them, else from the records. */
+  private rowsOf(name: string): CandidateRows {
+    let rows = this.rowsByName.get(name);
+    if (rows !== undefined) return rows;
+    const keyed = this.options.records.keyed;
+    if (name.startsWith("__")) rows = CandidateRows.ofRecords(name, this.virtualByName.get(name) ?? _NO_RECORDS);
+    else rows = keyed !== undefined ? CandidateRows.of(keyed(name)) : CandidateRows.ofRecords(name, this.options.records(name));
+    this.rowsByName.set(name, rows);
+    return rows;
+  }
+
   private realCandidates(name: string): SolvableId[] {
-    let source: readonly PackageRecord[];
-    if (name.startsWith("__")) source = this.virtualByName.get(name) ?? _NO_RECORDS;
-    else if (name.endsWith("@") && this.options.legacyFeatures === true) return this.featureCandidates(name);
-    else source = this.options.records(name);
+    if (name.endsWith("@") && this.options.legacyFeatures === true && !name.startsWith("__")) return this.featureCandidates(name);
+    const source = this.rowsOf(name);
     const { subdir, excludeNewer } = this.options;
-    const picked: PackageRecord[] = [];
+    const virtual = name.startsWith("__");
+    // Row numbers in typed arrays: at scale a name has a hundred thousand rows.
+    const picked = new Int32Array(source.length);
+    let count = 0;
     const hidden: PackageRecord[] = [];
-    for (const r of source) {
-      if (r.subdir !== subdir && r.subdir !== "noarch" && !name.startsWith("__")) {
-        hidden.push(r);
-        continue;
+    for (let i = 0; i < source.length; i++) {
+      if (!virtual) {
+        const recordSubdir = source.subdir(i);
+        if (recordSubdir !== subdir && recordSubdir !== "noarch") {
+          hidden.push(source.record(i));
+          continue;
+        }
       }
-      if (excludeNewer !== undefined && r.timestamp !== undefined && r.timestamp > excludeNewer) {
-        hidden.push(r);
-        continue;
+      if (excludeNewer !== undefined) {
+        const timestamp = source.timestamp(i);
+        if (timestamp !== undefined && timestamp > excludeNewer) {
+          hidden.push(source.record(i));
+          continue;
+        }
       }
-      picked.push(r);
+      picked[count++] = i;
     }
     if (hidden.length > 0) this.hiddenRecords.set(name, hidden);
-    let channelRecords = picked;
-    if (this.options.priority === "strict" && picked.length > 0) {
+    if (this.options.priority === "strict" && count > 0) {
       // Records of one channel come in runs: look a rank up only when the channel changes.
-      const ranks = new Int32Array(picked.length);
+      const ranks = new Int32Array(count);
       let lastChannel: string | undefined;
       let lastRank = 0;
       let best = Infinity;
-      for (let i = 0; i < picked.length; i++) {
-        const channel = picked[i].channel;
+      for (let k = 0; k < count; k++) {
+        const channel = source.channel(picked[k]);
         if (channel !== lastChannel) {
           lastChannel = channel;
           lastRank = this.channelRank(channel);
         }
-        ranks[i] = lastRank;
+        ranks[k] = lastRank;
         if (lastRank < best) best = lastRank;
       }
-      channelRecords = picked.filter((_, i) => ranks[i] === best);
+      let kept = 0;
+      for (let k = 0; k < count; k++) if (ranks[k] === best) picked[kept++] = picked[k];
+      count = kept;
     }
-    const all = channelRecords === picked ? picked : [...channelRecords];
-    const extras = this.extraByName.get(name);
-    if (extras !== undefined) {
-      const known = new Set(all.map(recordIdentity));
-      for (const r of extras) {
+    const channelRows = picked.subarray(0, count);
+    const extras: PackageRecord[] = [];
+    const known = this.extraByName.get(name);
+    if (known !== undefined) {
+      const ids = new Set<string>();
+      for (const i of channelRows) ids.add(recordIdentity(source.record(i)));
+      for (const r of known) {
         const id = recordIdentity(r);
-        if (!known.has(id)) {
-          known.add(id);
-          all.push(r);
+        if (!ids.has(id)) {
+          ids.add(id);
+          extras.push(r);
         }
       }
     }
+    const all = source.pick(channelRows, extras);
     const lowest = this.options.lowestNames === "all" || (this.options.lowestNames?.has(name) ?? false);
     const order: OrderOptions = lowest ? { ...this.order, lowest: true } : this.order;
-    const sorted = this.sortRecords(all, order, lowest);
+    const sorted = this.sortRows(all, order, lowest);
     const nameId = this.nameId(name);
-    const out: SolvableId[] = [];
+    const byRank = new Int32Array(sorted.order.length);
+    let ranked = 0;
     // The .conda and .tar.bz2 archives of one build sort next to each other (.conda first): keep the .conda only.
-    let previous: PackageRecord | undefined;
+    let previous = -1;
     for (const i of sorted.order) {
-      const record = all[i];
-      if (previous !== undefined && _isTarBz2Twin(record, previous)) continue;
-      previous = record;
-      out.push(this.addSolvable(record, nameId, out.length, sorted.versions[i]));
+      if (previous >= 0 && _isTarBz2Twin(all, i, previous)) continue;
+      previous = i;
+      byRank[ranked++] = i;
     }
+    // Candidates get consecutive ids in rank order; their records are made from the rows when asked for.
+    const first = this.solvableCount;
+    this.solvableCount += ranked;
+    this.reserveSolvables(this.solvableCount);
+    const out = new Array<SolvableId>(ranked);
+    for (let k = 0; k < ranked; k++) {
+      const s = first + k;
+      this.solvableNames[s] = nameId;
+      this.rank[s] = k;
+      this.numericVersions[s] = sorted.versions[byRank[k]];
+      out[k] = s;
+    }
+    this.nameRows[nameId] = { rows: all, byRank: byRank.subarray(0, ranked) };
     return out;
   }
 
@@ -353,8 +501,8 @@ export class CondaProvider implements DependencyProvider {
    * tracked feature and no real package. Never part of a result.
    */
   private featureCandidates(name: string): SolvableId[] {
-    const s = this.records.length;
-    this.records.push({
+    const s = this.addSolvable(
+      {
       name,
       version: "0",
       build: "0",
@@ -365,10 +513,13 @@ export class CondaProvider implements DependencyProvider {
       channel: "",
       depends: [],
       constrains: [],
-      track_features: [name.slice(0, -1)],
-    });
+        track_features: [name.slice(0, -1)],
+      },
+      this.nameId(name),
+      0,
+      NaN,
+    );
     this.pseudo[s] = true;
-    this.setSolvable(s, this.nameId(name), 0, NaN);
     return [s];
   }
 
@@ -384,45 +535,52 @@ export class CondaProvider implements DependencyProvider {
 
   /** The parsed version of a candidate (undefined when it does not parse). */
   versionOf(solvable: SolvableId): Version | undefined {
-    return this.parseVersion(this.records[solvable].version);
+    return this.parseVersion(this.versionText(solvable));
   }
 
   /** A new solvable for `record`. */
   private addSolvable(record: PackageRecord, name: NameId, rank: number, version: number): SolvableId {
-    const s = this.records.length;
-    this.records.push(record);
+    const s = this.solvableCount++;
+    this.madeRecords.set(s, record);
     this.setSolvable(s, name, rank, version);
     return s;
   }
 
   private setSolvable(s: SolvableId, name: NameId, rank: number, version: number): void {
-    if (s >= this.rank.length) {
-      let size = this.rank.length * 2;
-      while (size <= s) size *= 2;
-      const names = new Int32Array(size);
-      names.set(this.solvableNames);
-      this.solvableNames = names;
-      const ranks = new Int32Array(size);
-      ranks.set(this.rank);
-      this.rank = ranks;
-      const versions = new Float64Array(size).fill(NaN);
-      versions.set(this.numericVersions);
-      this.numericVersions = versions;
-    }
+    this.reserveSolvables(s + 1);
     this.solvableNames[s] = name;
     this.rank[s] = rank;
     this.numericVersions[s] = version;
   }
 
+  /** Grows the per-solvable arrays to hold `count` solvables. */
+  private reserveSolvables(count: number): void {
+    if (count <= this.rank.length) return;
+    let size = this.rank.length * 2;
+    while (size < count) size *= 2;
+    const names = new Int32Array(size);
+    names.set(this.solvableNames);
+    this.solvableNames = names;
+    const ranks = new Int32Array(size);
+    ranks.set(this.rank);
+    this.rank = ranks;
+    const versions = new Float64Array(size);
+    versions.set(this.numericVersions);
+    // A loop: `fill(NaN)` takes a slow path on large arrays.
+    for (let i = this.numericVersions.length; i < size; i++) versions[i] = NaN;
+    this.numericVersions = versions;
+  }
+
   /**
-   * Record indexes in preference order: the order `compareCandidateKeys`,
-   * the build and dependency comparisons and `compareCandidateTail` give
-   * (a stable sort, like sorting the keys themselves). The common fields
-   * are compared from flat arrays, versions as numbers where
-   * `numericVersion` has one; full keys are built only for records that tie
-   * there or have other versions.
+   * Row indexes in preference order: the order `compareCandidateKeys`, the
+   * build and dependency comparisons and `compareCandidateTail` give (a
+   * stable sort, like sorting the keys themselves). The fields are read
+   * from the rows once into flat arrays; versions compare as numbers where
+   * `numericVersion` has one, else by key or parsed, once per version text.
+   * (Rows come in file order, which is mostly version order, and the sort
+   * finds those runs: tried, a native sort of keys built per row was no faster.)
    */
-  private sortRecords(all: readonly PackageRecord[], order: OrderOptions, lowest: boolean): { order: number[]; versions: Float64Array } {
+  private sortRows(all: CandidateRows, order: OrderOptions, lowest: boolean): { order: readonly number[]; versions: Float64Array } {
     const n = all.length;
     const tracked = new Int32Array(n);
     const inactive = new Int32Array(n);
@@ -432,33 +590,31 @@ export class CondaProvider implements DependencyProvider {
     const buildNumber = new Float64Array(n);
     const noarch = new Uint8Array(n);
     const stamp = new Float64Array(n);
-    const keys: (CandidateKey | undefined)[] = new Array<CandidateKey | undefined>(n);
     let lastChannel: string | undefined;
     let lastRank = 0;
-    const indexes: number[] = new Array<number>(n);
     for (let i = 0; i < n; i++) {
-      const r = all[i];
-      indexes[i] = i;
-      if (r.channel !== lastChannel) {
-        lastChannel = r.channel;
-        lastRank = this.channelRank(r.channel);
+      const recordChannel = all.channel(i);
+      if (recordChannel !== lastChannel) {
+        lastChannel = recordChannel;
+        lastRank = this.channelRank(recordChannel);
       }
       channel[i] = lastRank;
-      tracked[i] = r.track_features.length;
-      if (r.features !== undefined) {
-        // The same counts as `candidateKey`.
-        const key = candidateKey(r, lastRank, this.activeFeatures);
-        keys[i] = key;
-        inactive[i] = key.inactiveFeatures;
-        active[i] = key.activeFeatures;
+      tracked[i] = all.trackedCount(i);
+      const features = all.features(i);
+      if (features !== undefined) {
+        for (const f of features.split(/[\s,]+/)) {
+          if (f === "") continue;
+          if (this.activeFeatures.has(f)) active[i]++;
+          else inactive[i]++;
+        }
       }
-      versions[i] = numericVersion(r.version);
-      // The fields of `compareBuildKeys` and `compareCandidateTail`, as `candidateKey` takes them.
-      buildNumber[i] = r.build_number;
-      noarch[i] = r.subdir === "noarch" || r.noarch !== undefined ? 1 : 0;
-      stamp[i] = r.timestamp ?? 0;
+      versions[i] = numericVersion(all.version(i));
+      // The fields of `compareBuildKeys` and `compareCandidateTail`.
+      buildNumber[i] = all.buildNumber(i);
+      noarch[i] = all.isNoarch(i) ? 1 : 0;
+      stamp[i] = all.timestamp(i) ?? 0;
     }
-    // Records whose versions are not plain numbers mostly share a few version texts, so a key is computed once per text.
+    // Versions that are not plain numbers: compared by key or parsed, once per version text (builds of one version share it).
     const versionKeys = new Map<string, string | undefined>();
     const versionKeyOf = (text: string): string | undefined => {
       if (versionKeys.has(text)) return versionKeys.get(text);
@@ -466,20 +622,29 @@ export class CondaProvider implements DependencyProvider {
       versionKeys.set(text, key);
       return key;
     };
-    const keyAt = (i: number): CandidateKey => {
-      let key = keys[i];
-      if (key === undefined) {
-        key = keys[i] = candidateKey(all[i], channel[i], this.activeFeatures, versionKeyOf(all[i].version));
-        // Parsed once per version text (builds of one version share it), not once per record.
-        if (key.versionKey === undefined) key.version = this.parseVersion(key.versionText) ?? null;
-      }
-      return key;
+    // Ascending, as `compareCandidateKeys` compares versions.
+    const byVersion = (i: number, j: number): number => {
+      const vi = versions[i];
+      const vj = versions[j];
+      if (vi === vi && vj === vj) return vi < vj ? -1 : vi > vj ? 1 : 0;
+      const ti = all.version(i);
+      const tj = all.version(j);
+      const ki = versionKeyOf(ti);
+      const kj = versionKeyOf(tj);
+      if (ki !== undefined && kj !== undefined) return ki < kj ? -1 : ki > kj ? 1 : 0;
+      const pi = this.parseVersion(ti);
+      const pj = this.parseVersion(tj);
+      if (pi !== undefined && pj !== undefined) return pi.compare(pj);
+      if (pi !== undefined) return 1;
+      if (pj !== undefined) return -1;
+      return ti < tj ? -1 : ti > tj ? 1 : 0;
     };
-    const depInfos: (Map<string, _DependencyInfo> | undefined)[] = new Array<Map<string, _DependencyInfo> | undefined>(n);
     const byDependencies = (i: number, j: number, bothVersioned: boolean): number => {
-      if (all[i].depends.length === 0 || all[j].depends.length === 0) return 0;
-      const a = (depInfos[i] ??= this.dependencyInfo(all[i]));
-      const b = (depInfos[j] ??= this.dependencyInfo(all[j]));
+      const di = all.depends(i);
+      const dj = all.depends(j);
+      if (di.length === 0 || dj.length === 0) return 0;
+      const a = this.dependencyInfo(di);
+      const b = this.dependencyInfo(dj);
       if (a === b) return 0;
       // Builds share few distinct dependency lists, so the same pair is compared again and again.
       let row = compared.get(a);
@@ -493,31 +658,26 @@ export class CondaProvider implements DependencyProvider {
     const byBuild = (i: number, j: number): number => (buildNumber[i] !== buildNumber[j] ? buildNumber[j] - buildNumber[i] : noarch[i] - noarch[j]);
     const byTail = (i: number, j: number): number => {
       if (stamp[i] !== stamp[j]) return stamp[j] - stamp[i];
-      const archiveI = all[i].fn.endsWith(".conda") ? 0 : 1;
-      const archiveJ = all[j].fn.endsWith(".conda") ? 0 : 1;
+      const archiveI = all.archive(i) === "conda" ? 0 : 1;
+      const archiveJ = all.archive(j) === "conda" ? 0 : 1;
       if (archiveI !== archiveJ) return archiveI - archiveJ;
-      const bi = all[i].build;
-      const bj = all[j].build;
+      const bi = all.build(i);
+      const bj = all.build(j);
       return bi < bj ? -1 : bi > bj ? 1 : 0;
     };
     const depsFirst = this.options.dependenciesBeforeBuild === true;
     const byChannelFirst = order.priority !== "disabled";
+    const indexes: number[] = [];
+    for (let i = 0; i < n; i++) indexes.push(i);
     indexes.sort((i, j) => {
       if (tracked[i] !== tracked[j]) return tracked[i] - tracked[j];
       if (inactive[i] !== inactive[j]) return inactive[i] - inactive[j];
       if (active[i] !== active[j]) return active[j] - active[i];
       const byChannel = channel[i] - channel[j];
       if (byChannelFirst && byChannel !== 0) return byChannel;
-      const vi = versions[i];
-      const vj = versions[j];
-      if (vi === vi && vj === vj) {
-        // Both numeric: what compareCandidateKeys decides, without building keys.
-        if (vi !== vj) return (vi < vj) === lowest ? -1 : 1;
-        if (byChannel !== 0) return byChannel;
-      } else {
-        const c = compareCandidateKeys(keyAt(i), keyAt(j), order);
-        if (c !== 0) return c;
-      }
+      const c = byVersion(i, j);
+      if (c !== 0) return lowest ? c : -c;
+      if (byChannel !== 0) return byChannel;
       return (
         (depsFirst ? byDependencies(i, j, true) : byBuild(i, j)) ||
         (depsFirst ? byBuild(i, j) : byDependencies(i, j, false)) ||
@@ -526,6 +686,8 @@ export class CondaProvider implements DependencyProvider {
     });
     return { order: indexes, versions };
   }
+
+
 
   /**
    * Compares the versions of two candidates as `Version.compare` does;
@@ -536,42 +698,52 @@ export class CondaProvider implements DependencyProvider {
     const na = this.numericVersions[a];
     const nb = this.numericVersions[b];
     if (na === na && nb === nb && na !== undefined && nb !== undefined) return na < nb ? -1 : na > nb ? 1 : 0;
-    const ka = fastVersionKey(this.records[a].version);
-    const kb = fastVersionKey(this.records[b].version);
+    const ta = this.versionText(a);
+    const tb = this.versionText(b);
+    const ka = fastVersionKey(ta);
+    const kb = fastVersionKey(tb);
     if (ka !== undefined && kb !== undefined) return ka < kb ? -1 : ka > kb ? 1 : 0;
     const va = this.versionOf(a);
     const vb = this.versionOf(b);
     if (va !== undefined && vb !== undefined) return va.compare(vb);
-    const ta = this.records[a].version;
-    const tb = this.records[b].version;
     return ta < tb ? -1 : ta > tb ? 1 : 0;
   }
 
 
 
-  private readonly byVersionDesc = new Map<string, _ByVersion[]>();
+  private readonly byVersionDesc = new Map<string, _VersionGroup[]>();
 
   /**
    * Records of a name for the solve's platform with a parsable version,
-   * highest version first (built once). Plain numeric versions compare by
-   * their order-preserving string key and are parsed only when asked for;
-   * the order is the one `Version.compare` gives (ties keep file order).
+   * grouped by version text, highest version first (built once). Records
+   * share few version texts, so this sorts the texts, not the records. Plain
+   * numeric versions compare by their order-preserving string key and are
+   * parsed only when asked for; the order is the one `Version.compare` gives.
    */
-  private recordsByVersion(name: string): _ByVersion[] {
+  private versionGroups(name: string): _VersionGroup[] {
     let list = this.byVersionDesc.get(name);
     if (list !== undefined) return list;
-    const source = name.startsWith("__") ? (this.virtualByName.get(name) ?? _NO_RECORDS) : this.options.records(name);
+    const source = this.rowsOf(name);
+    const byText = new Map<string, _VersionGroup>();
     list = [];
-    for (const record of source) {
-      if (record.subdir !== this.options.subdir && record.subdir !== "noarch" && !name.startsWith("__")) continue;
-      const key = fastVersionKey(record.version);
-      if (key !== undefined) list.push({ record, key, version: undefined });
-      else {
-        const version = this.parseVersion(record.version);
-        if (version !== undefined) list.push({ record, key: undefined, version });
+    for (let i = 0; i < source.length; i++) {
+      if (!name.startsWith("__")) {
+        const subdir = source.subdir(i);
+        if (subdir !== this.options.subdir && subdir !== "noarch") continue;
       }
+      const text = source.version(i);
+      let group = byText.get(text);
+      if (group === undefined) {
+        const key = fastVersionKey(text);
+        const version = key === undefined ? this.parseVersion(text) : undefined;
+        group = { text, key, version, source, rows: [] };
+        byText.set(text, group);
+        // A version that does not parse is nobody's best version.
+        if (key !== undefined || version !== undefined) list.push(group);
+      }
+      group.rows.push(i);
     }
-    const versionOf = (e: _ByVersion): Version => (e.version ??= this.parseVersion(e.record.version) as Version);
+    const versionOf = (g: _VersionGroup): Version => (g.version ??= this.parseVersion(g.text) as Version);
     list.sort((a, b) => {
       if (a.key !== undefined && b.key !== undefined) return a.key < b.key ? 1 : a.key > b.key ? -1 : 0;
       return versionOf(b).compare(versionOf(a));
@@ -587,9 +759,29 @@ export class CondaProvider implements DependencyProvider {
     let best: Version | null = null;
     try {
       const spec = MatchSpec.parse(text);
-      for (const entry of this.recordsByVersion(spec.name)) {
-        if (spec.match(entry.record)) {
-          best = (entry.version ??= this.parseVersion(entry.record.version) as Version);
+      // Most dependency specs say only a name and versions: then one test per version text answers.
+      const versionOnly = _onlyNameAndVersion(spec);
+      const groups = this.versionGroups(spec.name);
+      const versionOf = (g: _VersionGroup): Version => (g.version ??= this.parseVersion(g.text) as Version);
+      // Dependency ranges mostly have an upper bound (`<4.0a0`): start at the first version under it, found by halving.
+      let from = 0;
+      const bound = spec.version?.upperBound;
+      if (bound !== undefined) {
+        let to = groups.length;
+        while (from < to) {
+          const mid = (from + to) >>> 1;
+          const c = versionOf(groups[mid]).compare(bound.version);
+          if (c > 0 || (c === 0 && !bound.inclusive)) from = mid + 1;
+          else to = mid;
+        }
+      }
+      for (let i = from; i < groups.length; i++) {
+        const group = groups[i];
+        const version = versionOf(group);
+        // The parsed version is kept with its group: the next spec of this name tests it again.
+        const hit = versionOnly ? spec.version === undefined || spec.version.matches(version) : group.rows.some((i) => spec.match(group.source.record(i)));
+        if (hit) {
+          best = version;
           break;
         }
       }
@@ -631,20 +823,20 @@ export class CondaProvider implements DependencyProvider {
    * Dependencies of a record by name, with the best version each allows
    * (filled in on first use). Records with the same `depends` share one map.
    */
-  private dependencyInfo(record: PackageRecord): Map<string, _DependencyInfo> {
-    // Light records with equal lists share one array: most lookups end here, without joining the list.
-    const shared = this.dependencyInfoOfList.get(record.depends);
+  private dependencyInfo(depends: readonly string[]): Map<string, _DependencyInfo> {
+    // Keyed records with equal lists share one array: most lookups end here, without joining the list.
+    const shared = this.dependencyInfoOfList.get(depends);
     if (shared !== undefined) return shared;
-    const key = record.depends.join("\u0000");
+    const key = depends.join("\u0000");
     const known = this.dependencyInfos.get(key);
     if (known !== undefined) {
-      this.dependencyInfoOfList.set(record.depends, known);
+      this.dependencyInfoOfList.set(depends, known);
       return known;
     }
     const out = new Map<string, _DependencyInfo>();
     this.dependencyInfos.set(key, out);
-    this.dependencyInfoOfList.set(record.depends, out);
-    for (const text of record.depends) {
+    this.dependencyInfoOfList.set(depends, out);
+    for (const text of depends) {
       const name = _depName(text);
       out.set(name, { text, versioned: text.trim().length > name.length, best: undefined });
     }
@@ -663,9 +855,9 @@ export class CondaProvider implements DependencyProvider {
     if (this.options.legacyFeatures === true) ordered.unshift(...(spec.trackFeatures ?? []).map((f) => `${f}@`));
     for (const real of ordered) {
       const candidates = this.candidates(this.nameId(real));
-      if (!candidates.some((s) => spec.match(this.records[s]))) continue;
-      const s = this.records.length;
-      this.records.push({
+      if (!candidates.some((s) => spec.match(this.record(s)))) continue;
+      const s = this.addSolvable(
+        {
         name: this.names[name].slice(1),
         version: "0",
         build: real,
@@ -675,11 +867,14 @@ export class CondaProvider implements DependencyProvider {
         url: "",
         channel: "",
         depends: [],
-        constrains: [],
-        track_features: [],
-      });
+          constrains: [],
+          track_features: [],
+        },
+        name,
+        out.length,
+        NaN,
+      );
       this.pseudo[s] = true;
-      this.setSolvable(s, name, out.length, NaN);
       this.pseudoTarget[s] = this.restrictedVersionSet(spec, real);
       out.push(s);
     }
@@ -711,10 +906,19 @@ export class CondaProvider implements DependencyProvider {
       const known = this.filtered.get(versionSet);
       if (known !== undefined) return known;
     }
-    const test = this.versionSets[versionSet].test;
+    const { test, keyTest } = this.versionSets[versionSet];
     const out: SolvableId[] = [];
     for (const s of candidates) {
-      if (test(this.records[s]) !== inverse) out.push(s);
+      // Tested by its fields where the set allows: a candidate's record need not be made.
+      const block = keyTest === undefined || this.pseudo[s] === true ? undefined : this.nameRows[this.solvableNames[s]];
+      let matches: boolean;
+      if (block === undefined) matches = test(this.record(s));
+      else {
+        const row = block.byRank[this.rank[s]];
+        const { rows } = block;
+        matches = (keyTest as KeyTest)(rows.version(row), rows.build(row), rows.buildNumber(row), rows.channel(row));
+      }
+      if (matches !== inverse) out.push(s);
     }
     if (whole) this.filtered.set(versionSet, out);
     return out;
@@ -739,7 +943,7 @@ export class CondaProvider implements DependencyProvider {
   private computeDependencies(solvable: SolvableId): Dependencies {
     const target = this.pseudoTarget[solvable];
     if (target !== undefined) return { requires: [target], constrains: [] };
-    const record = this.records[solvable];
+    const record = this.record(solvable);
     const requires: VersionSetId[] = [];
     const constrains: VersionSetId[] = [];
     try {
@@ -765,18 +969,18 @@ export class CondaProvider implements DependencyProvider {
   }
 
   displaySolvable(solvable: SolvableId): string {
-    const r = this.records[solvable];
+    const r = this.record(solvable);
     if (this.isPseudo(solvable)) return r.name.endsWith("@") ? `the ${r.name.slice(0, -1)} feature` : `${r.name} (as ${r.build})`;
-    const sameVersion = this.candidates(this.solvableNames[solvable]).filter((s) => this.records[s].version === r.version);
+    const sameVersion = this.candidates(this.solvableNames[solvable]).filter((s) => this.versionText(s) === r.version);
     return sameVersion.length > 1 ? `${r.name} ${r.version} ${r.build}` : `${r.name} ${r.version}`;
   }
 
   displayMergedSolvables(solvables: readonly SolvableId[]): string {
     if (solvables.length === 0) return "";
-    const name = this.records[solvables[0]].name;
+    const name = this.record(solvables[0]).name;
     const versions: string[] = [];
     for (const s of solvables) {
-      const v = this.isPseudo(s) ? this.records[s].build : this.records[s].version;
+      const v = this.isPseudo(s) ? this.record(s).build : this.versionText(s);
       if (!versions.includes(v)) versions.push(v);
     }
     if (versions.length > 6) return `${name} ${versions.slice(0, 3).join(" | ")} | … | ${versions[versions.length - 1]} (${versions.length} versions)`;

@@ -56,7 +56,7 @@ export function notFoundMessage(text: string, task: SolveTask, provider: CondaPr
   }
   const name = spec.name;
   const where = `${task.subdir} (and noarch)`;
-  const candidates = provider.sortedCandidates(name).map((s) => provider.records[s]);
+  const candidates = provider.sortedCandidates(name).map((s) => provider.record(s));
   if (candidates.length > 0) {
     if (spec.channel !== undefined && !candidates.some((r) => channelMatches(spec.channel as string, r.channel))) {
       return `No package matches '${text}': channel ${spec.channel} has no ${name} for ${where}; other channels do.`;

@@ -1,6 +1,7 @@
 import type { Channel, PackageRecord } from "../conda/index.js";
 import type { RepodataGateway } from "../repodata/index.js";
 import { specName } from "./request.js";
+import type { RecordSource } from "./task.js";
 
 function nameOf(text: string): string | undefined {
   try {
@@ -24,7 +25,7 @@ function nameOf(text: string): string | undefined {
 export async function loadSolveRecords(
   gateway: RepodataGateway,
   request: { channels: Channel[]; subdirs: string[]; specs: readonly string[] },
-): Promise<(name: string) => readonly PackageRecord[]> {
+): Promise<RecordSource> {
   const lazy = await gateway.lookup(request);
   if (lazy !== undefined) return lazy;
   const names = [...new Set(request.specs.map(nameOf).filter((n): n is string => n !== undefined && !n.startsWith("__")))];
@@ -32,3 +33,4 @@ export async function loadSolveRecords(
   const empty: readonly PackageRecord[] = [];
   return (name) => found.get(name) ?? empty;
 }
+

@@ -2,6 +2,7 @@ import { MatchSpec, Version } from "../conda/index.js";
 import type { PackageRecord } from "../conda/index.js";
 import { SolverError } from "./errors.js";
 import type { SolveTask } from "./task.js";
+import { eachRecord } from "./record_source.js";
 
 /** A root requirement: a spec text, or exactly one record. */
 export type Requirement = { spec: string } | { record: PackageRecord };
@@ -120,7 +121,7 @@ function activeFeaturesOf(specs: readonly string[], task: SolveTask): Set<string
     if (spec.name.includes("*")) continue;
     // The features every matching record tracks; stops at the first matching record that tracks none.
     let common: string[] | undefined;
-    for (const r of task.records(spec.name)) {
+    for (const r of eachRecord(task.records, spec.name)) {
       if (!spec.match(r)) continue;
       common = common === undefined ? [...r.track_features] : common.filter((f) => r.track_features.includes(f));
       if (common.length === 0) break;
@@ -237,7 +238,13 @@ export function condaPlan(task: SolveTask, specsToAdd: readonly string[] = task.
         // conda: an explicit spec that no pinned record can satisfy overrides the pin (with a warning upstream).
         const want = MatchSpec.parse(explicit);
         const pinSpec = MatchSpec.parse(pin);
-        const overlap = task.records(name).some((r) => (r.subdir === task.subdir || r.subdir === "noarch") && want.match(r) && pinSpec.match(r));
+        let overlap = false;
+        for (const r of eachRecord(task.records, name)) {
+          if ((r.subdir === task.subdir || r.subdir === "noarch") && want.match(r) && pinSpec.match(r)) {
+            overlap = true;
+            break;
+          }
+        }
         if (overlap) requirements.push({ spec: pin });
         else constraints.pop();
       } else if (specsMap.has(name)) {

@@ -6,6 +6,7 @@ import { CondaProvider, _isBadHash } from "./conda_provider.js";
 import { SolverError } from "./errors.js";
 import { notFoundMessage } from "./explain.js";
 import { condaPlan, planFor, specName } from "./request.js";
+import { eachRecord } from "./record_source.js";
 import type { SolvePlan } from "./request.js";
 import type { SolveOutcome, SolveTask } from "./task.js";
 import { plainRecord } from "../repodata/index.js";
@@ -129,7 +130,7 @@ function build(task: SolveTask, plan: SolvePlan): _Built {
     const parsed = MatchSpec.parse(spec);
     if (parsed.name.includes("*")) continue;
     for (const s of provider.sortedCandidates(parsed.name)) {
-      if (parsed.match(provider.records[s])) excluded.push({ solvable: s, reason });
+      if (parsed.match(provider.record(s))) excluded.push({ solvable: s, reason });
     }
   }
   const hard = [...requirementSets];
@@ -207,16 +208,22 @@ function improveRequested(
     const chosen = result.solvables.find((s) => provider.solvableName(s) === name);
     if (chosen === undefined || provider.isPseudo(chosen)) continue;
     const test = provider.versionSetTest(vs);
+    const keyTest = provider.versionSetKeyTest(vs);
     const nameText = provider.names[name];
-    const chosenTracked = provider.records[chosen].track_features.length;
+    const chosenTracked = provider.trackedCount(chosen);
     // libmamba and rattler deprioritise track_features before versions; conda maximises requested versions first.
     const tracksFirst = (task.semantics ?? "conda") !== "conda";
+    const inGroup = (g: { rank: number; text: string }, version: string, channel: string): boolean =>
+      version === g.text && (!byChannel || provider.channelRank(channel) === g.rank);
     const groupSet = (g: { rank: number; text: string }): VersionSetId =>
-      provider.customVersionSet(`group\u0000${nameText}\u0000${g.rank}\u0000${g.text}`, nameText, `${nameText} ${g.text}`, (r) => {
-        if (r.name !== nameText || r.version !== g.text || !test(r)) return false;
-        return !byChannel || provider.channelRank(r.channel) === g.rank;
-      });
-    const chosenRecord = provider.records[chosen];
+      provider.customVersionSet(
+        `group\u0000${nameText}\u0000${g.rank}\u0000${g.text}`,
+        nameText,
+        `${nameText} ${g.text}`,
+        (r) => r.name === nameText && inGroup(g, r.version, r.channel) && test(r),
+        keyTest === undefined ? undefined : (v, b, n, channel) => inGroup(g, v, channel) && keyTest(v, b, n, channel),
+      );
+    const chosenRecord = provider.record(chosen);
     const chosenRank = byChannel ? provider.channelRank(chosenRecord.channel) : 0;
     // The common case: no matching candidate has a better (or an equal but
     // differently written) (channel, version) than the chosen one, so the
@@ -230,7 +237,7 @@ function improveRequested(
     const groups: Array<{ rank: number; version: Version | undefined; text: string }> = [];
     const seen = new Set<string>();
     for (const s of provider.sortedCandidates(nameText)) {
-      const r = provider.records[s];
+      const r = provider.record(s);
       if (!test(r)) continue;
       if (tracksFirst && r.track_features.length > chosenTracked) continue;
       const rank = byChannel ? provider.channelRank(r.channel) : 0;
@@ -251,13 +258,16 @@ function improveRequested(
         nameText,
         `${nameText} newer than ${groups[best].text}`,
         (r) => r.name === nameText && test(r) && better.has(`${byChannel ? provider.channelRank(r.channel) : 0}\u0000${r.version}`),
+        keyTest === undefined
+          ? undefined
+          : (v, b, n, channel) => better.has(`${byChannel ? provider.channelRank(channel) : 0}\u0000${v}`) && keyTest(v, b, n, channel),
       );
       const attempt = solveWithSoft(built, [...fixed, anyBetter], task, deadline);
       if (attempt.status !== "sat") break;
       result = attempt;
       const now = attempt.solvables.find((s) => provider.solvableName(s) === name);
       if (now === undefined) break;
-      const r = provider.records[now];
+      const r = provider.record(now);
       const rank = byChannel ? provider.channelRank(r.channel) : 0;
       const index = groups.findIndex((g) => g.rank === rank && g.text === r.version);
       if (index < 0 || index >= best) break;
@@ -283,14 +293,14 @@ function hasBetterGroup(
   maxTracked: number,
   test: (r: PackageRecord) => boolean,
 ): boolean {
-  const chosenVersion = provider.records[chosen].version;
+  const chosenVersion = provider.versionText(chosen);
   for (const s of provider.sortedCandidates(name)) {
-    const r = provider.records[s];
-    const rank = byChannel ? provider.channelRank(r.channel) : 0;
+    // Fields first: at scale a name has a hundred thousand candidates, and most fail before their record is needed.
+    const rank = byChannel ? provider.channelRank(provider.channelOf(s)) : 0;
     if (rank > chosenRank) continue;
-    if (rank === chosenRank && (r.version === chosenVersion || provider.compareVersions(s, chosen) < 0)) continue;
-    if (maxTracked >= 0 && r.track_features.length > maxTracked) continue;
-    if (test(r)) return true;
+    if (rank === chosenRank && (provider.versionText(s) === chosenVersion || provider.compareVersions(s, chosen) < 0)) continue;
+    if (maxTracked >= 0 && provider.trackedCount(s) > maxTracked) continue;
+    if (test(provider.record(s))) return true;
   }
   return false;
 }
@@ -313,8 +323,14 @@ function findMissing(built: _Built, plan: SolvePlan, task: SolveTask): string | 
     if (provider.filterCandidates(vs, candidates, false).length > 0) continue;
     // Records hidden by strict channel priority exist: that is a conflict, not a missing package.
     const test = provider.versionSetTest(vs);
-    const all = task.records(provider.names[name]);
-    if (all.some((r) => (r.subdir === task.subdir || r.subdir === "noarch") && test(r))) continue;
+    let hidden = false;
+    for (const r of eachRecord(task.records, provider.names[name])) {
+      if ((r.subdir === task.subdir || r.subdir === "noarch") && test(r)) {
+        hidden = true;
+        break;
+      }
+    }
+    if (hidden) continue;
     return req.spec;
   }
   return undefined;
@@ -324,7 +340,7 @@ function resultRecords(provider: CondaProvider, solvables: readonly SolvableId[]
   const out: PackageRecord[] = [];
   for (const s of solvables) {
     if (provider.isPseudo(s)) continue;
-    const r = provider.records[s];
+    const r = provider.record(s);
     if (r.name.startsWith("__")) continue;
     out.push(r);
   }

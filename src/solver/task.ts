@@ -1,4 +1,5 @@
 import type { PackageRecord, VirtualPackage } from "../conda/index.js";
+import type { KeyedRecords } from "../repodata/index.js";
 
 /** How channel order restricts candidates, as conda's `channel_priority`. */
 export type ChannelPriority = "strict" | "flexible" | "disabled";
@@ -19,6 +20,13 @@ export type UpdateModifier =
  * fetches them beforehand, following dependency names), so the solver only
  * looks at the names a request reaches.
  */
+/**
+ * Every record of a name; with `keyed`, the same records as slots of a
+ * cache's keys (see KeyedRecords), which the solver then reads without
+ * making an object per candidate. `RepodataGateway.lookup` gives both.
+ */
+export type RecordSource = ((name: string) => readonly PackageRecord[]) & { readonly keyed?: (name: string) => readonly KeyedRecords[] };
+
 export interface SolveTask {
   /** Requested MatchSpecs, conda syntax. */
   specs: readonly string[];
@@ -27,7 +35,7 @@ export interface SolveTask {
    * Records of other subdirs may be included: they are never candidates, but
    * let a "not found" error say which platforms do have the package.
    */
-  records: (name: string) => readonly PackageRecord[];
+  records: RecordSource;
   /** Channel base URLs (a record's `channel`) in priority order, highest first. */
   channels: readonly string[];
   /** Native subdir of the solve (`noarch` records are always candidates). */
