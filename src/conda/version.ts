@@ -24,8 +24,8 @@ export class Version {
   /** Lower-cased, trimmed, `-` turned into `_` (conda's `str(VersionOrder)`). */
   readonly normalized: string;
   readonly epoch: number;
-  /** Epoch first, then one segment per `.`/`_` separated part. */
-  private readonly segments: readonly Segment[];
+  /** Epoch first, then one segment per `.`/`_` separated part; for a plain numeric version, split on first use. */
+  private parts: readonly Segment[] | undefined;
   /** The part after `+`, split the same way; empty when absent. */
   private readonly local: readonly Segment[];
   /**
@@ -35,21 +35,32 @@ export class Version {
    */
   private readonly key: string | undefined;
 
-  private constructor(source: string, normalized: string, segments: Segment[], local: Segment[]) {
+  private constructor(source: string, normalized: string, segments: Segment[] | undefined, local: Segment[], key: string | undefined) {
     this.source = source;
     this.normalized = normalized;
-    this.segments = segments;
+    this.parts = segments;
     this.local = local;
-    this.epoch = Number(segments[0][0]);
-    this.key = local.length === 0 ? numericKey(segments) : undefined;
+    this.epoch = segments === undefined ? 0 : Number(segments[0][0]);
+    this.key = key;
+  }
+
+  private get segments(): readonly Segment[] {
+    return (this.parts ??= parseParts(this.source).segments);
   }
 
   /** Parses a version; throws `VersionError` (with the column of the bad character) when conda would refuse it. */
   static parse(text: string): Version {
     const hit = cache.get(text);
     if (hit !== undefined) return hit;
-    const parts = parseParts(text);
-    const version = new Version(text, parts.normalized, parts.segments, parts.local);
+    // Most versions are digits and dots: their key is all most uses need, and the segments are split
+    // only if something asks (at scale a solve parses tens of thousands of versions).
+    const plain = plainNumericKey(text);
+    let version: Version;
+    if (plain !== undefined) version = new Version(text, text, undefined, NO_LOCAL, plain);
+    else {
+      const parts = parseParts(text);
+      version = new Version(text, parts.normalized, parts.segments, parts.local, parts.local.length === 0 ? numericKey(parts.segments) : undefined);
+    }
     // A full reset is cheaper than LRU bookkeeping and repodata reuses a few thousand strings.
     if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(text, version);
@@ -133,6 +144,36 @@ export function compareVersions(a: string, b: string): number {
 }
 
 const KEY_LIMIT = 2 ** 48;
+const NO_LOCAL: Segment[] = [];
+
+/**
+ * For text made of digits and dots only (`1.26.4`), the key `numericKey`
+ * gives its parsed segments, without parsing them; undefined for anything
+ * else (which is then parsed in full, and may still have a key).
+ */
+function plainNumericKey(text: string): string | undefined {
+  // The epoch segment (0) comes first, as in the parsed segments.
+  const codes: number[] = [0, 0, 0];
+  let n = 0;
+  let digits = 0;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : DOT;
+    if (c >= 48 && c <= 57) {
+      n = n * 10 + (c - 48);
+      if (++digits > 15) return undefined;
+      continue;
+    }
+    if (c !== DOT || digits === 0 || n >= KEY_LIMIT) return undefined;
+    codes.push(Math.floor(n / 4294967296) & 0xffff, Math.floor(n / 65536) & 0xffff, n & 0xffff);
+    n = 0;
+    digits = 0;
+  }
+  // Trailing zero segments are dropped, the epoch segment kept.
+  let end = codes.length;
+  while (end > 3 && codes[end - 1] === 0 && codes[end - 2] === 0 && codes[end - 3] === 0) end -= 3;
+  codes.length = end;
+  return String.fromCharCode(...codes);
+}
 
 // Three 16-bit code units per segment, big-endian, trailing zero segments
 // dropped (1.0 == 1): string order is then conda's order.

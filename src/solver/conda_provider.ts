@@ -69,13 +69,17 @@ interface _NameRows {
   byRank: Int32Array;
 }
 
-/** The records of a name that share one version text: rows of `source`. */
-interface _VersionGroup {
-  text: string;
-  key: string | undefined;
-  version: Version | undefined;
+/**
+ * The versions a name's records (of the solve's platform) offer, highest
+ * first, one entry per version text; which entry each row of `source` has
+ * (-1: another platform, or a version that does not parse), and the rows
+ * of each entry once asked for.
+ */
+interface _VersionLadder {
   source: CandidateRows;
-  rows: number[];
+  versions: Version[];
+  entryOf: Int32Array;
+  rows?: { start: Int32Array; rows: Int32Array };
 }
 
 /** The identity of a record across the channels and the installed environment. */
@@ -711,45 +715,54 @@ export class CondaProvider implements DependencyProvider {
 
 
 
-  private readonly byVersionDesc = new Map<string, _VersionGroup[]>();
+  private readonly ladders = new Map<string, _VersionLadder>();
 
-  /**
-   * Records of a name for the solve's platform with a parsable version,
-   * grouped by version text, highest version first (built once). Records
-   * share few version texts, so this sorts the texts, not the records. Plain
-   * numeric versions compare by their order-preserving string key and are
-   * parsed only when asked for; the order is the one `Version.compare` gives.
-   */
-  private versionGroups(name: string): _VersionGroup[] {
-    let list = this.byVersionDesc.get(name);
-    if (list !== undefined) return list;
+  /** The version ladder of a name (built once); see _VersionLadder. */
+  private versionLadder(name: string): _VersionLadder {
+    let ladder = this.ladders.get(name);
+    if (ladder !== undefined) return ladder;
     const source = this.rowsOf(name);
-    const byText = new Map<string, _VersionGroup>();
-    list = [];
+    const byText = new Map<string, number>();
+    const found: Version[] = [];
+    const entryOf = new Int32Array(source.length).fill(-1);
     for (let i = 0; i < source.length; i++) {
       if (!name.startsWith("__")) {
         const subdir = source.subdir(i);
         if (subdir !== this.options.subdir && subdir !== "noarch") continue;
       }
       const text = source.version(i);
-      let group = byText.get(text);
-      if (group === undefined) {
-        const key = fastVersionKey(text);
-        const version = key === undefined ? this.parseVersion(text) : undefined;
-        group = { text, key, version, source, rows: [] };
-        byText.set(text, group);
+      let id = byText.get(text);
+      if (id === undefined) {
+        const version = this.parseVersion(text);
         // A version that does not parse is nobody's best version.
-        if (key !== undefined || version !== undefined) list.push(group);
+        id = version === undefined ? -1 : found.push(version) - 1;
+        byText.set(text, id);
       }
-      group.rows.push(i);
+      entryOf[i] = id;
     }
-    const versionOf = (g: _VersionGroup): Version => (g.version ??= this.parseVersion(g.text) as Version);
-    list.sort((a, b) => {
-      if (a.key !== undefined && b.key !== undefined) return a.key < b.key ? 1 : a.key > b.key ? -1 : 0;
-      return versionOf(b).compare(versionOf(a));
-    });
-    this.byVersionDesc.set(name, list);
-    return list;
+    const order = found.map((_, k) => k).sort((a, b) => found[b].compare(found[a]));
+    const place = new Int32Array(found.length);
+    order.forEach((k, at) => (place[k] = at));
+    for (let i = 0; i < entryOf.length; i++) if (entryOf[i] >= 0) entryOf[i] = place[entryOf[i]];
+    ladder = { source, versions: order.map((k) => found[k]), entryOf };
+    this.ladders.set(name, ladder);
+    return ladder;
+  }
+
+  /** The rows of one entry of a ladder (an index of every entry's rows is built on first use). */
+  private ladderRows(ladder: _VersionLadder, entry: number): Int32Array {
+    if (ladder.rows === undefined) {
+      const start = new Int32Array(ladder.versions.length + 1);
+      for (const e of ladder.entryOf) if (e >= 0) start[e + 1]++;
+      for (let k = 0; k < ladder.versions.length; k++) start[k + 1] += start[k];
+      const rows = new Int32Array(start[ladder.versions.length]);
+      const fill = start.slice(0, ladder.versions.length);
+      ladder.entryOf.forEach((e, i) => {
+        if (e >= 0) rows[fill[e]++] = i;
+      });
+      ladder.rows = { start, rows };
+    }
+    return ladder.rows.rows.subarray(ladder.rows.start[entry], ladder.rows.start[entry + 1]);
   }
 
   /** The highest version any record of the solve's platform offers for a dependency spec (null: none). */
@@ -761,25 +774,25 @@ export class CondaProvider implements DependencyProvider {
       const spec = MatchSpec.parse(text);
       // Most dependency specs say only a name and versions: then one test per version text answers.
       const versionOnly = _onlyNameAndVersion(spec);
-      const groups = this.versionGroups(spec.name);
-      const versionOf = (g: _VersionGroup): Version => (g.version ??= this.parseVersion(g.text) as Version);
+      const ladder = this.versionLadder(spec.name);
+      const { versions } = ladder;
       // Dependency ranges mostly have an upper bound (`<4.0a0`): start at the first version under it, found by halving.
       let from = 0;
       const bound = spec.version?.upperBound;
       if (bound !== undefined) {
-        let to = groups.length;
+        let to = versions.length;
         while (from < to) {
           const mid = (from + to) >>> 1;
-          const c = versionOf(groups[mid]).compare(bound.version);
+          const c = versions[mid].compare(bound.version);
           if (c > 0 || (c === 0 && !bound.inclusive)) from = mid + 1;
           else to = mid;
         }
       }
-      for (let i = from; i < groups.length; i++) {
-        const group = groups[i];
-        const version = versionOf(group);
-        // The parsed version is kept with its group: the next spec of this name tests it again.
-        const hit = versionOnly ? spec.version === undefined || spec.version.matches(version) : group.rows.some((i) => spec.match(group.source.record(i)));
+      for (let k = from; k < versions.length; k++) {
+        const version = versions[k];
+        const hit = versionOnly
+          ? spec.version === undefined || spec.version.matches(version)
+          : this.ladderRows(ladder, k).some((i) => spec.match(ladder.source.record(i)));
         if (hit) {
           best = version;
           break;

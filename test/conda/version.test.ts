@@ -193,3 +193,31 @@ test("rattler parsed_versions: every parsed form agrees with conda and the order
   }
   console.log(`# parsed_versions: sorted ${sorted.length} versions consistently; ${pairs} random pairs agree`);
 });
+
+test("plain numeric versions (split only on demand) behave as fully parsed ones", () => {
+  // A leading space sends the same version through the full parser: both must agree on everything.
+  const texts = ["0", "1", "1.0", "1.0.0", "1.2", "1.2.0", "1.10", "1.9.9", "2.0.0.0", "10.4.3", "3.9", "3.10", "003.9", "0.0.1", "281474976710655", "999999999999999.1"];
+  let seed = 7;
+  const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) % 25;
+  for (let i = 0; i < 200; i++) texts.push(Array.from({ length: 1 + (next() % 4) }, () => String(next())).join("."));
+  for (const a of texts) {
+    const fast = Version.parse(a);
+    const full = Version.parse(` ${a}`);
+    assert.equal(fast.normalized, full.normalized);
+    assert.deepEqual(fast.parsedForm(), full.parsedForm(), a);
+    assert.equal(fast.epoch, full.epoch);
+    for (const b of texts) {
+      const other = Version.parse(` ${b}`);
+      assert.equal(fast.compare(Version.parse(b)), full.compare(other), `${a} vs ${b}`);
+      assert.equal(fast.compare(other), full.compare(other), `${a} vs full ${b}`);
+      assert.equal(fast.startsWith(Version.parse(b)), full.startsWith(other), `${a} starts with ${b}`);
+    }
+  }
+  // Not plain: letters, a local part, an epoch, empty parts or huge numbers still go through the full parser.
+  for (const text of ["1.0a", "1.0+local", "1!2.0", "1.0_", "1..0", "1.", "1234567890123456.1"]) {
+    const full = Version.tryParse(` ${text}`);
+    const got = Version.tryParse(text);
+    assert.equal(got === undefined, full === undefined, text);
+    if (got !== undefined && full !== undefined) assert.equal(got.compare(full), 0, text);
+  }
+});
