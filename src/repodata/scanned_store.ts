@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import * as zlib from "node:zlib";
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { BinaryCacheCorrupt, type SourceStamp } from "./binary_cache.js";
 import { RepodataError } from "./errors.js";
@@ -312,7 +312,7 @@ export class ScannedStore implements RecordStore {
  * and byte ranges) and the solver keys of every record (see RecordKeys), so
  * a warm start reads a few MiB instead of the JSON.
  *
- * Layout (little-endian), format version 2:
+ * Layout (little-endian), format version 3:
  *
  *   0  magic "CGSIDX\0\x01"           8 bytes
  *   8  format version (u32), dependency list count (u32)
@@ -324,7 +324,7 @@ export class ScannedStore implements RecordStore {
  *  68  names length (u32)             names as UTF-8 joined by "\n"
  *  72  strings length (u32)           the keys' string table as UTF-8 joined by "\n"
  *  76  dependency id count (u32)
- *  80  sha1 of bytes 0-79 and the body (16 bytes, truncated)
+ *  80  CRC-32 of bytes 0-79 and the body (u32), then 12 zero bytes
  *  96  body: info, names, strings, padding to 4; u32 arrays: group starts
  *      (names + 1), then per record in group order key start, key end, value
  *      start, value end, version id, build id, subdir id, build number,
@@ -335,10 +335,13 @@ export class ScannedStore implements RecordStore {
  * Without keys (JSON below the gateway's `recordKeysMinBytes`) the list
  * count is 0 and the strings, key arrays, lists, ids and timestamps are left
  * out. The whole file is checked on open (17 bytes per record without keys,
- * about 46 with).
+ * about 46 with). The check is for damage, not tampering (the JSON it
+ * points into is pinned by its sha256): a CRC reads the 20-odd MiB of a
+ * conda-forge index ten times faster than a cryptographic hash, which was
+ * a sixth of a warm solve's time.
  */
 const MAGIC = Buffer.from([0x43, 0x47, 0x53, 0x49, 0x44, 0x58, 0x00, 0x01]);
-const VERSION = 2;
+const VERSION = 3;
 const HEADER = 96;
 /** u32 arrays per record (key/value ranges, version, build, subdir, build number, dependency list). */
 const U32_PER_RECORD = 9;
@@ -360,9 +363,31 @@ function viewOf<T extends Uint32Array | Float64Array>(make: (buffer: ArrayBuffer
 }
 
 function digest16(...parts: Uint8Array[]): Buffer {
-  const h = createHash("sha1");
-  for (const p of parts) h.update(p);
-  return h.digest().subarray(0, 16);
+  let crc = 0;
+  for (const p of parts) crc = crc32(p, crc);
+  const out = Buffer.alloc(16);
+  out.writeUInt32LE(crc, 0);
+  return out;
+}
+
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+let crcTable: Uint32Array | undefined;
+
+/** CRC-32 (the zlib one), continuing from `value`; zlib's own where Node has it (20.15 and later). */
+function crc32(data: Uint8Array, value: number): number {
+  return nativeCrc32 !== undefined ? nativeCrc32(data, value) : _crc32Js(data, value);
+}
+
+/** `crc32` in JavaScript, for older Node; exported for its test. */
+export function _crc32Js(data: Uint8Array, value: number): number {
+  crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  let crc = ~value >>> 0;
+  for (let i = 0; i < data.length; i++) crc = crcTable[(crc ^ data[i]) & 0xff] ^ (crc >>> 8);
+  return ~crc >>> 0;
 }
 
 export function encodeOffsetsIndex(scan: RepodataScan, info: Readonly<Record<string, unknown>>, keys: RecordKeys | undefined, source: SourceStamp): Buffer {

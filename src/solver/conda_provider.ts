@@ -77,7 +77,9 @@ interface _NameRows {
  */
 interface _VersionLadder {
   source: CandidateRows;
-  versions: Version[];
+  texts: string[];
+  /** Parsed on first use: a solve looks at a few entries of a ladder of thousands. */
+  versions: (Version | undefined)[];
   entryOf: Int32Array;
   rows?: { start: Int32Array; rows: Int32Array };
 }
@@ -723,7 +725,9 @@ export class CondaProvider implements DependencyProvider {
     if (ladder !== undefined) return ladder;
     const source = this.rowsOf(name);
     const byText = new Map<string, number>();
-    const found: Version[] = [];
+    const texts: string[] = [];
+    const numeric: number[] = [];
+    const parsed: (Version | undefined)[] = [];
     const entryOf = new Int32Array(source.length).fill(-1);
     for (let i = 0; i < source.length; i++) {
       if (!name.startsWith("__")) {
@@ -733,30 +737,48 @@ export class CondaProvider implements DependencyProvider {
       const text = source.version(i);
       let id = byText.get(text);
       if (id === undefined) {
-        const version = this.parseVersion(text);
-        // A version that does not parse is nobody's best version.
-        id = version === undefined ? -1 : found.push(version) - 1;
+        // Plain versions sort as numbers; others are parsed now, and one that does not parse is nobody's best version.
+        const value = numericVersion(text);
+        const version = value === value ? undefined : this.parseVersion(text);
+        if (value !== value && version === undefined) id = -1;
+        else {
+          id = texts.length;
+          texts.push(text);
+          numeric.push(value);
+          parsed.push(version);
+        }
         byText.set(text, id);
       }
       entryOf[i] = id;
     }
-    const order = found.map((_, k) => k).sort((a, b) => found[b].compare(found[a]));
-    const place = new Int32Array(found.length);
+    const versionAt = (k: number): Version => (parsed[k] ??= this.parseVersion(texts[k]) as Version);
+    const order = texts.map((_, k) => k);
+    order.sort((a, b) => {
+      const na = numeric[a];
+      const nb = numeric[b];
+      if (na === na && nb === nb) return nb - na;
+      return versionAt(b).compare(versionAt(a));
+    });
+    const place = new Int32Array(texts.length);
     order.forEach((k, at) => (place[k] = at));
     for (let i = 0; i < entryOf.length; i++) if (entryOf[i] >= 0) entryOf[i] = place[entryOf[i]];
-    ladder = { source, versions: order.map((k) => found[k]), entryOf };
+    ladder = { source, texts: order.map((k) => texts[k]), versions: order.map((k) => parsed[k]), entryOf };
     this.ladders.set(name, ladder);
     return ladder;
+  }
+
+  private ladderVersion(ladder: _VersionLadder, entry: number): Version {
+    return (ladder.versions[entry] ??= this.parseVersion(ladder.texts[entry]) as Version);
   }
 
   /** The rows of one entry of a ladder (an index of every entry's rows is built on first use). */
   private ladderRows(ladder: _VersionLadder, entry: number): Int32Array {
     if (ladder.rows === undefined) {
-      const start = new Int32Array(ladder.versions.length + 1);
+      const start = new Int32Array(ladder.texts.length + 1);
       for (const e of ladder.entryOf) if (e >= 0) start[e + 1]++;
-      for (let k = 0; k < ladder.versions.length; k++) start[k + 1] += start[k];
-      const rows = new Int32Array(start[ladder.versions.length]);
-      const fill = start.slice(0, ladder.versions.length);
+      for (let k = 0; k < ladder.texts.length; k++) start[k + 1] += start[k];
+      const rows = new Int32Array(start[ladder.texts.length]);
+      const fill = start.slice(0, ladder.texts.length);
       ladder.entryOf.forEach((e, i) => {
         if (e >= 0) rows[fill[e]++] = i;
       });
@@ -775,21 +797,21 @@ export class CondaProvider implements DependencyProvider {
       // Most dependency specs say only a name and versions: then one test per version text answers.
       const versionOnly = _onlyNameAndVersion(spec);
       const ladder = this.versionLadder(spec.name);
-      const { versions } = ladder;
+      const count = ladder.texts.length;
       // Dependency ranges mostly have an upper bound (`<4.0a0`): start at the first version under it, found by halving.
       let from = 0;
       const bound = spec.version?.upperBound;
       if (bound !== undefined) {
-        let to = versions.length;
+        let to = count;
         while (from < to) {
           const mid = (from + to) >>> 1;
-          const c = versions[mid].compare(bound.version);
+          const c = this.ladderVersion(ladder, mid).compare(bound.version);
           if (c > 0 || (c === 0 && !bound.inclusive)) from = mid + 1;
           else to = mid;
         }
       }
-      for (let k = from; k < versions.length; k++) {
-        const version = versions[k];
+      for (let k = from; k < count; k++) {
+        const version = this.ladderVersion(ladder, k);
         const hit = versionOnly
           ? spec.version === undefined || spec.version.matches(version)
           : this.ladderRows(ladder, k).some((i) => spec.match(ladder.source.record(i)));

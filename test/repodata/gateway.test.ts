@@ -583,6 +583,19 @@ describe("plain repodata.json cache (offsets index into the cached JSON)", { ski
           assert.deepEqual(got.map(plainRecord), expected[i], names[i]);
         }
         assert.ok(light > 0.9 * expected.flat().length, `${light} light records`);
+
+        // The same records as slots of the keys: in the same order, the same objects where a record was made.
+        let keyedSlots = 0;
+        for (let i = 0; i < names.length; i++) {
+          const segments = lookup.keyed(names[i]);
+          assert.equal(segments.length, 1, "one segment per subdir");
+          const [segment] = segments;
+          keyedSlots += segment.entries.filter((e) => e >= 0).length;
+          assert.deepEqual(segment.records(), lookup(names[i]), names[i]);
+          assert.deepEqual(segment.records().map(plainRecord), expected[i], names[i]);
+        }
+        assert.equal(keyedSlots, light, "every light record is a slot");
+        assert.deepEqual(lookup.keyed("no-such-package")[0].entries, new Int32Array(0));
       } finally {
         await server.close();
       }

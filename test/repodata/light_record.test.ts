@@ -3,6 +3,7 @@
 // ../shared/data: every field the solver reads, and the plain record it hands
 // out, are the same.
 import assert from "node:assert/strict";
+import { crc32 } from "node:zlib";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -12,7 +13,7 @@ import { LazySubdirIndex } from "../../src/repodata/lazy_index.js";
 import { LightRecord } from "../../src/repodata/light_record.js";
 import { extractRecordKeys } from "../../src/repodata/record_keys.js";
 import { scanRepodata } from "../../src/repodata/scan.js";
-import { encodeOffsetsIndex, memorySource, openOffsetsIndex, ScannedStore } from "../../src/repodata/scanned_store.js";
+import { _crc32Js, encodeOffsetsIndex, memorySource, openOffsetsIndex, ScannedStore } from "../../src/repodata/scanned_store.js";
 import { SHARED_DATA, needsShared } from "../helpers/shared_data.js";
 import { jsonFilesUnder, tempDir } from "./_helpers.js";
 
@@ -168,4 +169,12 @@ test("records the keys cannot describe exactly are built from their JSON", () =>
     assert.equal(got instanceof LightRecord, name === "plain", name);
     assert.deepEqual(plainRecord(got), index.records(name)[0], name);
   }
+});
+
+test("the offsets index checksum: zlib's CRC-32, and the same from the JavaScript one older Node uses", () => {
+  const data = Buffer.from(JSON.stringify({ packages: { "a-1-0.tar.bz2": { name: "a", version: "1", build: "0" } } }));
+  assert.equal(_crc32Js(data, 0), crc32(data));
+  // Continued over two parts, as the index is checked (header, then body).
+  assert.equal(_crc32Js(data.subarray(9), _crc32Js(data.subarray(0, 9), 0)), crc32(data));
+  assert.equal(_crc32Js(Buffer.alloc(0), 0), 0);
 });

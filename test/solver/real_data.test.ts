@@ -107,3 +107,27 @@ test("loadSolveRecords follows dependencies through the gateway", { skip: needsS
     await rm(cacheDir, { recursive: true, force: true });
   }
 });
+
+test("candidates read from the cache's keys give the same answers as the plain records", { skip: needsShared(`${FOLDER}/linux-64/repodata.json`) }, async () => {
+  const cacheDir = await mkdtemp(join(tmpdir(), "cg-solve-keys-"));
+  try {
+    const baseUrl = pathToFileURL(sharedPath(FOLDER)).href;
+    const channel = { name: "conda-forge-py39", baseUrl };
+    // Keys kept whatever the size (by default from 8 MiB), and read back warm: the keyed source the solver reads at scale.
+    await loadSolveRecords(new RepodataGateway({ cacheDir, recordKeysMinBytes: 0 }), { channels: [channel], subdirs: ["linux-64", "noarch"], specs: SPECS });
+    const keyed = await loadSolveRecords(new RepodataGateway({ cacheDir, recordKeysMinBytes: 0 }), { channels: [channel], subdirs: ["linux-64", "noarch"], specs: SPECS });
+    assert.ok(keyed.keyed !== undefined, "the warm lookup has keyed records");
+    assert.ok(keyed.keyed("python").some((s) => s.entries.some((e) => e >= 0)), "python is read from keys");
+    const plain = taskFor("linux-64", SPECS);
+    const requests = [SPECS, ["python 3.9.*"], ["python >=3.9,<3.10", "pip <22"], ["openssl <3"], ["sqlite 3.44.*", "python_abi 3.9.* *_cp39"], ["setuptools <60", "wheel"]];
+    for (const specs of requests) {
+      const fromKeys = solveConda({ ...plain, specs, records: keyed, packageNames: undefined, channels: [baseUrl] });
+      const fromRecords = solveConda({ ...plain, specs, packageNames: undefined });
+      const key = (r: PackageRecord): string => `${r.name}-${r.version}-${r.build}`;
+      assert.deepEqual(fromKeys.records.map(key).sort(), fromRecords.records.map(key).sort(), specs.join(", "));
+      assertConsistent(fromKeys.records, { ...plain, specs, records: keyed, channels: [baseUrl] });
+    }
+  } finally {
+    await rm(cacheDir, { recursive: true, force: true });
+  }
+});
