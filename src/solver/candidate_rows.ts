@@ -1,5 +1,5 @@
 import type { PackageRecord } from "../conda/index.js";
-import { KeyedRecords } from "../repodata/index.js";
+import { KeyedRecords, type LightOrigin } from "../repodata/index.js";
 
 /**
  * The records of one name, read field by field: rows of keyed records
@@ -70,88 +70,89 @@ export class CandidateRows {
 
   /** The plain record of a row whose keys cannot describe it, else undefined. */
   fullRecord(row: number): PackageRecord | undefined {
-    const s = this.segments[this.segment[row]];
-    const entry = s.entries[this.index[row]];
-    return entry < 0 ? s.full[-1 - entry] : undefined;
+    return this.entry(row) < 0 ? this.plain(row) : undefined;
   }
 
   /** Whether the row is described by its keys (has no plain record). */
   isKeyed(row: number): boolean {
-    const s = this.segments[this.segment[row]];
-    return s.entries[this.index[row]] >= 0;
+    return this.entry(row) >= 0;
   }
 
+  // Each field: from the keys for a keyed row (entry = its slot), else from its plain record.
+
   version(row: number): string {
-    const s = this.segments[this.segment[row]];
-    const entry = s.entries[this.index[row]];
-    return entry >= 0 ? (s.origin as NonNullable<KeyedRecords["origin"]>).versionAt(entry) : s.full[-1 - entry].version;
+    const e = this.entry(row);
+    return e >= 0 ? this.origin(row).versionAt(e) : this.plain(row).version;
   }
 
   build(row: number): string {
-    const s = this.segments[this.segment[row]];
-    const entry = s.entries[this.index[row]];
-    return entry >= 0 ? (s.origin as NonNullable<KeyedRecords["origin"]>).buildAt(entry) : s.full[-1 - entry].build;
+    const e = this.entry(row);
+    return e >= 0 ? this.origin(row).buildAt(e) : this.plain(row).build;
   }
 
   buildNumber(row: number): number {
-    const s = this.segments[this.segment[row]];
-    const entry = s.entries[this.index[row]];
-    return entry >= 0 ? (s.origin as NonNullable<KeyedRecords["origin"]>).buildNumberAt(entry) : s.full[-1 - entry].build_number;
+    const e = this.entry(row);
+    return e >= 0 ? this.origin(row).buildNumberAt(e) : this.plain(row).build_number;
   }
 
   subdir(row: number): string {
-    const s = this.segments[this.segment[row]];
-    const entry = s.entries[this.index[row]];
-    return entry >= 0 ? (s.origin as NonNullable<KeyedRecords["origin"]>).subdirAt(entry) : s.full[-1 - entry].subdir;
+    const e = this.entry(row);
+    return e >= 0 ? this.origin(row).subdirAt(e) : this.plain(row).subdir;
   }
 
   channel(row: number): string {
-    const s = this.segments[this.segment[row]];
-    const entry = s.entries[this.index[row]];
-    return entry >= 0 ? (s.origin as NonNullable<KeyedRecords["origin"]>).channel : s.full[-1 - entry].channel;
+    return this.entry(row) >= 0 ? this.origin(row).channel : this.plain(row).channel;
   }
 
   timestamp(row: number): number | undefined {
-    const s = this.segments[this.segment[row]];
-    const entry = s.entries[this.index[row]];
-    return entry >= 0 ? (s.origin as NonNullable<KeyedRecords["origin"]>).timestampAt(entry) : s.full[-1 - entry].timestamp;
+    const e = this.entry(row);
+    return e >= 0 ? this.origin(row).timestampAt(e) : this.plain(row).timestamp;
   }
 
   /** `noarch` or the `noarch` subdir: arch wins over it when everything before is equal. */
   isNoarch(row: number): boolean {
-    const s = this.segments[this.segment[row]];
-    const entry = s.entries[this.index[row]];
-    if (entry >= 0) {
-      const origin = s.origin as NonNullable<KeyedRecords["origin"]>;
-      return origin.noarchAt(entry) !== undefined || origin.subdirAt(entry) === "noarch";
-    }
-    const r = s.full[-1 - entry];
-    return r.subdir === "noarch" || r.noarch !== undefined;
+    const e = this.entry(row);
+    if (e < 0) return this.plain(row).subdir === "noarch" || this.plain(row).noarch !== undefined;
+    const origin = this.origin(row);
+    return origin.noarchAt(e) !== undefined || origin.subdirAt(e) === "noarch";
   }
 
   archive(row: number): "conda" | "tar.bz2" | "other" {
-    const s = this.segments[this.segment[row]];
-    const entry = s.entries[this.index[row]];
-    if (entry >= 0) return (s.origin as NonNullable<KeyedRecords["origin"]>).isCondaAt(entry) ? "conda" : "tar.bz2";
-    const fn = s.full[-1 - entry].fn;
+    const e = this.entry(row);
+    if (e >= 0) return this.origin(row).isCondaAt(e) ? "conda" : "tar.bz2";
+    const fn = this.plain(row).fn;
     return fn.endsWith(".conda") ? "conda" : fn.endsWith(".tar.bz2") ? "tar.bz2" : "other";
   }
 
   /** Number of `track_features` (keyed rows have none: records with them are plain). */
   trackedCount(row: number): number {
-    const full = this.fullRecord(row);
-    return full === undefined ? 0 : full.track_features.length;
+    return this.entry(row) >= 0 ? 0 : this.plain(row).track_features.length;
   }
 
   /** Legacy `features` (keyed rows have none). */
   features(row: number): string | undefined {
-    return this.fullRecord(row)?.features;
+    return this.entry(row) >= 0 ? undefined : this.plain(row).features;
   }
 
   /** `depends`; rows with equal lists share one array (never change it). */
   depends(row: number): readonly string[] {
+    const e = this.entry(row);
+    return e >= 0 ? this.origin(row).dependsAt(e) : this.plain(row).depends;
+  }
+
+  /** The row's entry in its segment: its slot in the keys (>= 0), or where its plain record is (< 0). */
+  private entry(row: number): number {
+    return this.segments[this.segment[row]].entries[this.index[row]];
+  }
+
+  /** The origin of a keyed row. */
+  private origin(row: number): LightOrigin {
+    return this.segments[this.segment[row]].origin as LightOrigin;
+  }
+
+  /** The plain record of a row that is not keyed. */
+  private plain(row: number): PackageRecord {
     const s = this.segments[this.segment[row]];
-    const entry = s.entries[this.index[row]];
-    return entry >= 0 ? (s.origin as NonNullable<KeyedRecords["origin"]>).dependsAt(entry) : s.full[-1 - entry].depends;
+    return s.full[-1 - s.entries[this.index[row]]];
   }
 }

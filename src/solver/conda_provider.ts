@@ -114,6 +114,28 @@ function _isTarBz2Twin(rows: CandidateRows, row: number, kept: number): boolean 
   );
 }
 
+/**
+ * Two version texts in version order: by order-preserving key where both
+ * have one, else parsed. Texts that do not parse compare as text; with
+ * `unparsedLast`, below every version that parses (as `compareCandidateKeys`).
+ */
+function _compareVersionTexts(
+  a: string,
+  b: string,
+  keyOf: (text: string) => string | undefined,
+  parse: (text: string) => Version | undefined,
+  unparsedLast: boolean,
+): number {
+  const ka = keyOf(a);
+  const kb = keyOf(b);
+  if (ka !== undefined && kb !== undefined) return ka < kb ? -1 : ka > kb ? 1 : 0;
+  const va = parse(a);
+  const vb = parse(b);
+  if (va !== undefined && vb !== undefined) return va.compare(vb);
+  if (unparsedLast && va !== vb) return va !== undefined ? 1 : -1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Whether a spec tests nothing of a record but its name and version. */
 function _onlyNameAndVersion(spec: MatchSpec): boolean {
   return spec.build === undefined && spec.buildNumber === undefined && _testsOnlyKeys(spec);
@@ -633,17 +655,7 @@ export class CondaProvider implements DependencyProvider {
       const vi = versions[i];
       const vj = versions[j];
       if (vi === vi && vj === vj) return vi < vj ? -1 : vi > vj ? 1 : 0;
-      const ti = all.version(i);
-      const tj = all.version(j);
-      const ki = versionKeyOf(ti);
-      const kj = versionKeyOf(tj);
-      if (ki !== undefined && kj !== undefined) return ki < kj ? -1 : ki > kj ? 1 : 0;
-      const pi = this.parseVersion(ti);
-      const pj = this.parseVersion(tj);
-      if (pi !== undefined && pj !== undefined) return pi.compare(pj);
-      if (pi !== undefined) return 1;
-      if (pj !== undefined) return -1;
-      return ti < tj ? -1 : ti > tj ? 1 : 0;
+      return _compareVersionTexts(all.version(i), all.version(j), versionKeyOf, this.parseVersion, true);
     };
     const byDependencies = (i: number, j: number, bothVersioned: boolean): number => {
       const di = all.depends(i);
@@ -704,15 +716,7 @@ export class CondaProvider implements DependencyProvider {
     const na = this.numericVersions[a];
     const nb = this.numericVersions[b];
     if (na === na && nb === nb && na !== undefined && nb !== undefined) return na < nb ? -1 : na > nb ? 1 : 0;
-    const ta = this.versionText(a);
-    const tb = this.versionText(b);
-    const ka = fastVersionKey(ta);
-    const kb = fastVersionKey(tb);
-    if (ka !== undefined && kb !== undefined) return ka < kb ? -1 : ka > kb ? 1 : 0;
-    const va = this.versionOf(a);
-    const vb = this.versionOf(b);
-    if (va !== undefined && vb !== undefined) return va.compare(vb);
-    return ta < tb ? -1 : ta > tb ? 1 : 0;
+    return _compareVersionTexts(this.versionText(a), this.versionText(b), fastVersionKey, this.parseVersion, false);
   }
 
 

@@ -138,10 +138,19 @@ interface NameState {
   readonly locked: SolvableId;
 }
 
-/** A version set's candidates that match it, by position (ascending) in its name's list; the others are the rest. */
+/**
+ * A version set's candidates that match it, by position (ascending) in its
+ * name's list, among the first `filtered` positions (the others there are
+ * the rest). Filtered as far as the encoding has reached, and in the tail
+ * only until COUNT_CAP matches are found: at scale a name has a hundred
+ * thousand candidates, and the heuristic counts no further than that.
+ */
 interface Split {
   readonly state: NameState;
-  readonly matching: Int32Array;
+  readonly vs: VersionSetId;
+  matching: Int32Array<ArrayBuffer>;
+  count: number;
+  filtered: number;
 }
 
 export class _PackageEncoding {
@@ -275,9 +284,11 @@ export class _PackageEncoding {
     const vs = this.reqVersionSet[req];
     const split = this.splitOf(vs);
     const state = split.state;
+    this.filterUpTo(split, state.materialised);
+    const k = lowerBound(split.matching.subarray(0, split.count), state.materialised);
+    // The heuristic counts a tail's matches only up to COUNT_CAP: so many are all it needs to know of.
+    const tailCount = this.tailMatches(split, state.materialised);
     const { matching } = split;
-    const k = lowerBound(matching, state.materialised);
-    const tailCount = matching.length - k;
     const lits = new Int32Array((owner >= 0 ? 1 : 0) + k + (tailCount > 0 ? 1 : 0));
     let at = 0;
     if (owner >= 0) lits[at++] = 2 * owner + 1;
@@ -323,11 +334,13 @@ export class _PackageEncoding {
 
   /** The clauses of one constraint for the candidates it rules out at positions [from, to): (¬C), or (¬C ∨ XV). */
   private constrainBlock(root: boolean, vs: VersionSetId, split: Split, from: number, to: number): void {
-    const { matching, state } = split;
+    this.filterUpTo(split, to);
+    const { state, count } = split;
+    const matching = split.matching.subarray(0, count);
     let m = lowerBound(matching, from);
     const ruledOut = root ? -1 : (this.ruledOutVar.get(vs) as number);
     for (let pos = from; pos < to; pos++) {
-      if (m < matching.length && matching[m] === pos) {
+      if (m < count && matching[m] === pos) {
         m++;
         continue;
       }
@@ -508,34 +521,59 @@ export class _PackageEncoding {
     for (const req of requires) this.encodeRequires(req);
   }
 
-  /** A version set's matching and other candidates, by position in its name's list (computed once). */
+  /** A version set's split (see Split); filtered on demand. */
   private splitOf(vs: VersionSetId): Split {
     const known = this.splits.get(vs);
     if (known !== undefined) return known;
     const state = this.touchName(this.provider.versionSetName(vs));
-    const matched = this.provider.filterCandidates(vs, state.solvables, false);
-    const matching = new Int32Array(matched.length);
-    for (let i = 0; i < matched.length; i++) {
-      const pos = matched[i] < this.solvablePos.length ? this.solvablePos[matched[i]] : -1;
-      if (pos === -1 || state.solvables[pos] !== matched[i]) {
-        throw new Error(`filterCandidates returned ${matched[i]}, which is not a candidate of the version set's name.`);
-      }
-      matching[i] = pos;
-    }
-    matching.sort();
-    // A provider answering a candidate twice would put a literal twice in one clause.
-    let unique = 0;
-    for (let i = 0; i < matching.length; i++) if (i === 0 || matching[i] !== matching[i - 1]) matching[unique++] = matching[i];
-    const split = { state, matching: matching.subarray(0, unique) };
+    const split: Split = { state, vs, matching: new Int32Array(0), count: 0, filtered: 0 };
     this.splits.set(vs, split);
     return split;
   }
 
+  /** Filters the candidates of a split up to position `to` (at least). */
+  private filterUpTo(split: Split, to: number): void {
+    const { state } = split;
+    if (split.filtered >= to) return;
+    // Whole when the rest is small: one call, and the provider keeps whole answers across solves.
+    const end = state.solvables.length - to < this.blockSize ? state.solvables.length : to;
+    const from = split.filtered;
+    const slice = from === 0 && end === state.solvables.length ? state.solvables : state.solvables.slice(from, end);
+    const matched = this.provider.filterCandidates(split.vs, slice, false);
+    const found = new Int32Array(matched.length);
+    for (let i = 0; i < matched.length; i++) {
+      const pos = matched[i] < this.solvablePos.length ? this.solvablePos[matched[i]] : -1;
+      if (pos < from || pos >= end || state.solvables[pos] !== matched[i]) {
+        throw new Error(`filterCandidates returned ${matched[i]}, which is not one of the candidates it was given.`);
+      }
+      found[i] = pos;
+    }
+    found.sort();
+    if (split.count + found.length > split.matching.length) split.matching = _grow(split.matching, split.count + found.length);
+    // A provider answering a candidate twice would put a literal twice in one clause.
+    for (let i = 0; i < found.length; i++) if (i === 0 || found[i] !== found[i - 1]) split.matching[split.count++] = found[i];
+    split.filtered = end;
+  }
+
+  /** How many candidates at positions `from` and after match the split's version set, up to COUNT_CAP. */
+  private tailMatches(split: Split, from: number): number {
+    const n = split.state.solvables.length;
+    let chunk = this.blockSize;
+    for (;;) {
+      const known = split.count - lowerBound(split.matching.subarray(0, split.count), from);
+      if (known >= COUNT_CAP || split.filtered >= n) return Math.min(known, COUNT_CAP);
+      this.filterUpTo(split, Math.min(n, split.filtered + chunk));
+      chunk *= 2;
+    }
+  }
+
   /** Variables of the candidates that match a version set and have variables (for explanations). */
   private candidatesMatching(vs: VersionSetId): Int32Array {
-    const { state, matching } = this.splitOf(vs);
+    const split = this.splitOf(vs);
+    const { state } = split;
+    this.filterUpTo(split, state.materialised);
     const out: number[] = [];
-    for (const pos of matching) if (pos < state.materialised) out.push(state.vars[pos]);
+    for (let i = 0; i < split.count; i++) if (split.matching[i] < state.materialised) out.push(state.vars[split.matching[i]]);
     return Int32Array.from(out);
   }
 
