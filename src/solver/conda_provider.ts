@@ -195,7 +195,9 @@ export class CondaProvider implements DependencyProvider {
   // among its name's candidates, its version as a number (see `numericVersion`, NaN when none).
   private solvableNames = new Int32Array(1024);
   private rank = new Int32Array(1024);
-  private numericVersions = new Float64Array(1024).fill(NaN);
+  // Not filled: every solvable's entry is written when it is made (a fill would touch every page of
+  // arrays that hold a few hundred thousand solvables at scale).
+  private numericVersions = new Float64Array(1024);
   private readonly nameCandidates: (SolvableId[] | undefined)[] = [];
   private readonly versionSets: _VersionSet[] = [];
   private readonly versionSetIds = new Map<string, VersionSetId>();
@@ -594,8 +596,6 @@ export class CondaProvider implements DependencyProvider {
     this.rank = ranks;
     const versions = new Float64Array(size);
     versions.set(this.numericVersions);
-    // A loop: `fill(NaN)` takes a slow path on large arrays.
-    for (let i = this.numericVersions.length; i < size; i++) versions[i] = NaN;
     this.numericVersions = versions;
   }
 
