@@ -7,7 +7,7 @@ export { defaultCacheDir } from "./cache.js";
 export type { SubdirState } from "./cache.js";
 export type { FetchLike } from "./fetch.js";
 export { USER_AGENT } from "./fetch.js";
-export { archiveKind, KeyedRecords, plainRecord } from "./light_record.js";
+export { KeyedRecords, plainRecord } from "./light_record.js";
 export type { LightOrigin } from "./light_record.js";
 export { indexRepodataJson, LazySubdirIndex, downloadBaseUrl } from "./lazy_index.js";
 export type { IndexSource } from "./lazy_index.js";

@@ -136,8 +136,7 @@ export class LightRecord implements PackageRecord {
   }
 
   // Read from the keys on each use rather than copied into every instance:
-  // at scale the solver holds a few hundred thousand of these, and smaller
-  // objects are less for the garbage collector to copy.
+  // smaller objects are less for the garbage collector to copy.
   get subdir(): string {
     return this.#origin.subdirAt(this.#slot);
   }
@@ -162,11 +161,6 @@ export class LightRecord implements PackageRecord {
   get fn(): string {
     const lazy = (this.#lazy ??= {});
     return (lazy.fn ??= derivedFileName(this.name, this.version, this.build, this.#origin.isCondaAt(this.#slot)));
-  }
-
-  /** Whether the archive is a `.conda` (else `.tar.bz2`), without building the file name. */
-  get isConda(): boolean {
-    return this.#origin.isCondaAt(this.#slot);
   }
 
   get depends(): string[] {
@@ -283,16 +277,6 @@ export class KeyedRecords {
     for (let i = 0; i < out.length; i++) out[i] = this.recordAt(i);
     return out;
   }
-}
-
-/**
- * The kind of a record's archive. A light record answers from its keys:
- * building the file names of a few hundred thousand candidates to compare
- * their endings was a large share of a solve's garbage.
- */
-export function archiveKind(record: PackageRecord): "conda" | "tar.bz2" | "other" {
-  if (record instanceof LightRecord) return record.isConda ? "conda" : "tar.bz2";
-  return record.fn.endsWith(".conda") ? "conda" : record.fn.endsWith(".tar.bz2") ? "tar.bz2" : "other";
 }
 
 /** A record the solver may hand out: a light one as its plain record, any other as it is. */

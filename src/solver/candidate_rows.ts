@@ -68,16 +68,6 @@ export class CandidateRows {
     return this.segments[this.segment[row]].recordAt(this.index[row]);
   }
 
-  /** The plain record of a row whose keys cannot describe it, else undefined. */
-  fullRecord(row: number): PackageRecord | undefined {
-    return this.entry(row) < 0 ? this.plain(row) : undefined;
-  }
-
-  /** Whether the row is described by its keys (has no plain record). */
-  isKeyed(row: number): boolean {
-    return this.entry(row) >= 0;
-  }
-
   // Each field: from the keys for a keyed row (entry = its slot), else from its plain record.
 
   version(row: number): string {

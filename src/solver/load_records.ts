@@ -33,4 +33,3 @@ export async function loadSolveRecords(
   const empty: readonly PackageRecord[] = [];
   return (name) => found.get(name) ?? empty;
 }
-
