@@ -1,7 +1,7 @@
 import { MatchSpec, Version, virtualPackageRecord } from "../conda/index.js";
 import type { PackageRecord, VirtualPackage } from "../conda/index.js";
 import type { Dependencies, DependencyProvider, NameId, SolvableId, VersionSetId } from "./core/index.js";
-import { fastVersionKey, numericVersion } from "./candidate_order.js";
+import { numericVersion } from "./candidate_order.js";
 import type { OrderOptions } from "./candidate_order.js";
 import type { ChannelPriority, RecordSource } from "./task.js";
 import { CandidateRows } from "./candidate_rows.js";
@@ -115,20 +115,12 @@ function _isTarBz2Twin(rows: CandidateRows, row: number, kept: number): boolean 
 }
 
 /**
- * Two version texts in version order: by order-preserving key where both
- * have one, else parsed. Texts that do not parse compare as text; with
- * `unparsedLast`, below every version that parses (as `compareCandidateKeys`).
+ * Two version texts in version order, parsed (`parse` caches; a plain
+ * numeric version compares by its order key). Texts that do not parse
+ * compare as text; with `unparsedLast`, below every version that parses
+ * (as `compareCandidateKeys`).
  */
-function _compareVersionTexts(
-  a: string,
-  b: string,
-  keyOf: (text: string) => string | undefined,
-  parse: (text: string) => Version | undefined,
-  unparsedLast: boolean,
-): number {
-  const ka = keyOf(a);
-  const kb = keyOf(b);
-  if (ka !== undefined && kb !== undefined) return ka < kb ? -1 : ka > kb ? 1 : 0;
+function _compareVersionTexts(a: string, b: string, parse: (text: string) => Version | undefined, unparsedLast: boolean): number {
   const va = parse(a);
   const vb = parse(b);
   if (va !== undefined && vb !== undefined) return va.compare(vb);
@@ -373,31 +365,38 @@ export class CondaProvider implements DependencyProvider {
     let record = this.madeRecords.get(solvable);
     if (record === undefined) {
       const block = this.nameRows[this.solvableNames[solvable]] as _NameRows;
-      record = block.rows.record(block.byRank[this.rank[solvable]]);
+      record = block.rows.record(this.rowOf(block, solvable));
       this.madeRecords.set(solvable, record);
     }
     return record;
   }
 
+  /** The rows a real candidate was read from (undefined for pseudo-candidates, whose records are made up). */
+  private blockOf(solvable: SolvableId): _NameRows | undefined {
+    return this.pseudo[solvable] === true ? undefined : this.nameRows[this.solvableNames[solvable]];
+  }
+
+  /** A candidate's row in its name's rows. */
+  private rowOf(block: _NameRows, solvable: SolvableId): number {
+    return block.byRank[this.rank[solvable]];
+  }
+
   /** The channel of a solvable (without making its record). */
   channelOf(solvable: SolvableId): string {
-    const block = this.nameRows[this.solvableNames[solvable]];
-    if (block === undefined || this.pseudo[solvable] === true) return this.record(solvable).channel;
-    return block.rows.channel(block.byRank[this.rank[solvable]]);
+    const block = this.blockOf(solvable);
+    return block === undefined ? this.record(solvable).channel : block.rows.channel(this.rowOf(block, solvable));
   }
 
   /** How many track_features a solvable has (without making its record). */
   trackedCount(solvable: SolvableId): number {
-    const block = this.nameRows[this.solvableNames[solvable]];
-    if (block === undefined || this.pseudo[solvable] === true) return this.record(solvable).track_features.length;
-    return block.rows.trackedCount(block.byRank[this.rank[solvable]]);
+    const block = this.blockOf(solvable);
+    return block === undefined ? this.record(solvable).track_features.length : block.rows.trackedCount(this.rowOf(block, solvable));
   }
 
   /** The version text of a solvable (without making its record). */
   versionText(solvable: SolvableId): string {
-    const block = this.nameRows[this.solvableNames[solvable]];
-    if (block === undefined || this.pseudo[solvable] === true) return this.record(solvable).version;
-    return block.rows.version(block.byRank[this.rank[solvable]]);
+    const block = this.blockOf(solvable);
+    return block === undefined ? this.record(solvable).version : block.rows.version(this.rowOf(block, solvable));
   }
 
   /** Whether the solvable is a pseudo-candidate (never part of a result). */
@@ -642,20 +641,13 @@ export class CondaProvider implements DependencyProvider {
       noarch[i] = all.isNoarch(i) ? 1 : 0;
       stamp[i] = all.timestamp(i) ?? 0;
     }
-    // Versions that are not plain numbers: compared by key or parsed, once per version text (builds of one version share it).
-    const versionKeys = new Map<string, string | undefined>();
-    const versionKeyOf = (text: string): string | undefined => {
-      if (versionKeys.has(text)) return versionKeys.get(text);
-      const key = fastVersionKey(text);
-      versionKeys.set(text, key);
-      return key;
-    };
     // Ascending, as `compareCandidateKeys` compares versions.
     const byVersion = (i: number, j: number): number => {
       const vi = versions[i];
       const vj = versions[j];
       if (vi === vi && vj === vj) return vi < vj ? -1 : vi > vj ? 1 : 0;
-      return _compareVersionTexts(all.version(i), all.version(j), versionKeyOf, this.parseVersion, true);
+      // Not both plain numbers: parsed, once per version text (builds of one version share it).
+      return _compareVersionTexts(all.version(i), all.version(j), this.parseVersion, true);
     };
     const byDependencies = (i: number, j: number, bothVersioned: boolean): number => {
       const di = all.depends(i);
@@ -716,7 +708,7 @@ export class CondaProvider implements DependencyProvider {
     const na = this.numericVersions[a];
     const nb = this.numericVersions[b];
     if (na === na && nb === nb && na !== undefined && nb !== undefined) return na < nb ? -1 : na > nb ? 1 : 0;
-    return _compareVersionTexts(this.versionText(a), this.versionText(b), fastVersionKey, this.parseVersion, false);
+    return _compareVersionTexts(this.versionText(a), this.versionText(b), this.parseVersion, false);
   }
 
 
@@ -949,11 +941,11 @@ export class CondaProvider implements DependencyProvider {
     const out: SolvableId[] = [];
     for (const s of candidates) {
       // Tested by its fields where the set allows: a candidate's record need not be made.
-      const block = keyTest === undefined || this.pseudo[s] === true ? undefined : this.nameRows[this.solvableNames[s]];
+      const block = keyTest === undefined ? undefined : this.blockOf(s);
       let matches: boolean;
       if (block === undefined) matches = test(this.record(s));
       else {
-        const row = block.byRank[this.rank[s]];
+        const row = this.rowOf(block, s);
         const { rows } = block;
         matches = (keyTest as KeyTest)(rows.version(row), rows.build(row), rows.buildNumber(row), rows.channel(row));
       }
